@@ -1,0 +1,114 @@
+/**
+ * Every error Switchyard raises on purpose is a SwitchyardError with a stable `code`.
+ * Callers branch on `code`, never on `message`. The table below is the one list of codes:
+ * docs/error-codes.md is generated from it and a test keeps the two in step.
+ */
+
+export type ErrorSource = 'config' | 'cli' | 'upstream' | 'downstream' | 'listener' | 'runtime' | 'internal';
+
+interface ErrorCodeInfo {
+  readonly source: ErrorSource;
+  readonly retryable: boolean;
+  readonly description: string;
+}
+
+export const ERROR_CODES = {
+  SY_CONFIG_INVALID: {
+    source: 'config',
+    retryable: false,
+    description: 'The configuration has one or more problems; `issues` lists each with its file, line, column and field path.',
+  },
+  SY_CONFIG_READ: {
+    source: 'config',
+    retryable: false,
+    description: 'The configuration file could not be read (missing, unreadable, or a directory).',
+  },
+  SY_CONFIG_PARSE: {
+    source: 'config',
+    retryable: false,
+    description: 'The configuration file is not valid YAML or JSON.',
+  },
+  SY_CONFIG_RESOLVE: {
+    source: 'config',
+    retryable: true,
+    description: 'A backend host name could not be resolved when the configuration was loaded.',
+  },
+  SY_CLI_USAGE: {
+    source: 'cli',
+    retryable: false,
+    description: 'A command-line argument is unknown, missing or malformed.',
+  },
+  SY_LISTEN_FAILED: {
+    source: 'listener',
+    retryable: false,
+    description: 'A listener could not bind its address (in use, not permitted, or not available on this host).',
+  },
+  SY_NO_BACKEND: {
+    source: 'upstream',
+    retryable: false,
+    description: 'No backend of the pool is eligible (all down, drained or in maintenance).',
+  },
+  SY_UPSTREAM_CONNECT: {
+    source: 'upstream',
+    retryable: true,
+    description: 'Connecting to a backend failed (refused, reset or unreachable).',
+  },
+  SY_UPSTREAM_CONNECT_TIMEOUT: {
+    source: 'upstream',
+    retryable: true,
+    description: 'Connecting to a backend took longer than the connect timeout.',
+  },
+  SY_NOT_RUNNING: {
+    source: 'runtime',
+    retryable: false,
+    description: 'The operation needs a started balancer.',
+  },
+  SY_ALREADY_RUNNING: {
+    source: 'runtime',
+    retryable: false,
+    description: 'start() was called on a balancer that is already started.',
+  },
+  SY_UNKNOWN_POOL: {
+    source: 'runtime',
+    retryable: false,
+    description: 'A runtime operation named a pool that does not exist.',
+  },
+  SY_UNKNOWN_LISTENER: {
+    source: 'runtime',
+    retryable: false,
+    description: 'A runtime operation named a listener that does not exist.',
+  },
+  SY_POOL_NOT_ATTACHED: {
+    source: 'runtime',
+    retryable: false,
+    description: 'A listener was asked to make active a pool that is not among its pools.',
+  },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface SwitchyardErrorOptions {
+  readonly cause?: unknown;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export class SwitchyardError extends Error {
+  readonly code: ErrorCode;
+  readonly source: ErrorSource;
+  readonly retryable: boolean;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: SwitchyardErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SwitchyardError';
+    this.code = code;
+    const info: ErrorCodeInfo = ERROR_CODES[code];
+    this.source = info.source;
+    this.retryable = info.retryable;
+    this.details = options.details;
+  }
+}
+
+export function isSwitchyardError(err: unknown): err is SwitchyardError {
+  return err instanceof SwitchyardError;
+}
