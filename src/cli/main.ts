@@ -1,1 +1,74 @@
-export async function main(_a: string[]): Promise<number> { return 0; }
+/**
+ * The `switchyard` command. Dispatches to a subcommand and turns every user mistake into
+ * one clear line on stderr and an exit code; no stack trace unless it is a real fault.
+ */
+import { readFileSync } from 'node:fs';
+import { isSwitchyardError } from '../core/errors.js';
+import { checkCommand } from './commands/check.js';
+import { runCommand } from './commands/run.js';
+import { schemaCommand } from './commands/schema.js';
+import { demoCommand, demoBackendCommand } from './commands/demo.js';
+import { EXIT, processIo, type CliIo } from './io.js';
+
+export const USAGE = `Usage: switchyard <command> [options]
+
+Commands:
+  run -c FILE          Start the balancer with a YAML or JSON config
+                         --log-level LEVEL   trace, debug, info, warn, error, fatal or silent
+                         -v, --verbose       same as --log-level debug
+  check -c FILE        Validate a config: every problem with file:line:column, exit 1 if any
+  schema               Print the config's JSON Schema (switchyard schema > switchyard.schema.json)
+  demo                 Three demo backends and a balancer on 127.0.0.1:8080 (--port, --policy)
+  demo-backend         A small HTTP test backend (--port, --name, --latency, --fail-rate; --help)
+  version              Print the version
+  help                 Print this help
+
+Signals: SIGTERM or SIGINT drains open connections (up to timeouts.drain), a second one exits at once.
+`;
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest, io);
+      case 'check':
+        return await checkCommand(rest, io);
+      case 'schema':
+        return schemaCommand(rest, io);
+      case 'demo':
+        return await demoCommand(rest, io);
+      case 'demo-backend':
+        return await demoBackendCommand(rest, io);
+      case 'version':
+      case '--version':
+      case '-V':
+        io.out(`switchyard ${version()}\n`);
+        return EXIT.ok;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return EXIT.ok;
+      default:
+        io.err(`switchyard: unknown command "${command}"\n\n${USAGE}`);
+        return EXIT.usage;
+    }
+  } catch (err) {
+    if (isSwitchyardError(err)) {
+      io.err(`switchyard: ${err.message}\n`);
+      if (err.code === 'SY_CLI_USAGE') {
+        io.err(`Run 'switchyard help' for usage.\n`);
+        return EXIT.usage;
+      }
+      return EXIT.failed;
+    }
+    throw err;
+  }
+}

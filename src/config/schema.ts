@@ -40,9 +40,9 @@ const Port = z
     const reason = portReason(v);
     if (reason !== undefined) ctx.addIssue({ code: 'custom', message: reason, input: v });
   })
-  .meta({ description: 'TCP port, 1–65535.' });
+  .meta({ description: 'TCP port, 1–65535.', examples: [8001] });
 
-const Count = (what: string): z.ZodNumber => z.number().int().min(0).meta({ description: what });
+const Count = (what: string, example: number): z.ZodNumber => z.number().int().min(0).meta({ description: what, examples: [example] });
 
 const BindAddress = z
   .string()
@@ -79,24 +79,26 @@ export const BackendObject = z
       .min(0)
       .max(1000)
       .default(1)
-      .meta({ description: 'Relative share of traffic for weighted policies (0–1000). 0 keeps the backend configured but sends it nothing.' }),
+      .meta({ description: 'Relative share of traffic for weighted policies (0–1000). 0 keeps the backend configured but sends it nothing.', examples: [3] }),
     name: z
       .string()
       .regex(NAME_RE, { message: NAME_RULE })
       .optional()
-      .meta({ description: 'A name for logs, metrics and the admin API. Defaults to "host:port". Must be unique in its pool.' }),
-    maxConnections: Count('Most open connections to this backend at once; 0 takes the pool\'s `maxConnectionsPerBackend`.').default(0),
+      .meta({ description: 'A name for logs, metrics and the admin API. Defaults to "host:port". Must be unique in its pool.', examples: ['app-1'] }),
+    maxConnections: Count('Most open connections to this backend at once; 0 takes the pool\'s `maxConnectionsPerBackend`.', 200).default(0),
   })
-  .meta({ description: 'A backend server.' });
+  .meta({ description: 'A backend server.', examples: [{ host: '10.0.0.5', port: 8001, weight: 3, name: 'app-1' }] });
 
 export const Backend = z.union([BackendAddress, BackendObject]);
 
 export const PoolSchema = z
   .strictObject({
-    policy: z.enum(POLICY_NAMES).default('round-robin').meta({ description: 'The balancing policy; see the README for each.' }),
-    backends: z.array(Backend).meta({ description: 'The backends: "host:port" strings or objects.' }),
-    maxConnectionsPerBackend: Count('Default limit of open connections per backend (0 = unlimited). A backend at its limit is skipped.').default(0),
-    connectTimeout: Duration.optional().meta({ description: 'Overrides `timeouts.connect` for this pool.' }),
+    policy: z.enum(POLICY_NAMES).default('round-robin').meta({ description: 'The balancing policy; see the README for each.', examples: ['least-conn'] }),
+    backends: z
+      .array(Backend)
+      .meta({ description: 'The backends: "host:port" strings or objects.', examples: [['10.0.0.5:8001', { host: '10.0.0.6', port: 8001, weight: 2 }]] }),
+    maxConnectionsPerBackend: Count('Default limit of open connections per backend (0 = unlimited). A backend at its limit is skipped.', 500).default(0),
+    connectTimeout: Duration.optional().meta({ description: 'Overrides `timeouts.connect` for this pool.', examples: ['1s'] }),
     failover: z
       .strictObject({
         attempts: z
@@ -105,63 +107,72 @@ export const PoolSchema = z
           .min(1)
           .max(16)
           .default(3)
-          .meta({ description: 'Most backends tried for one client connection (each at most once) before the client is closed.' }),
+          .meta({ description: 'Most backends tried for one client connection (each at most once) before the client is closed.', examples: [2] }),
       })
       .prefault({})
-      .meta({ description: 'Connect failover: when a backend refuses, resets or times out, the next eligible one is tried.' }),
+      .meta({ description: 'Connect failover: when a backend refuses, resets or times out, the next eligible one is tried.', examples: [{ attempts: 2 }] }),
     recheck: z
       .strictObject({
-        interval: Duration.default('5s').meta({ description: 'How often a backend taken out after a failed connect is tried again.' }),
-        allDownInterval: Duration.default('1s').meta({ description: 'The faster re-check interval used while every backend of the pool is out.' }),
+        interval: Duration.default('5s').meta({ description: 'How often a backend taken out after a failed connect is tried again.', examples: ['10s'] }),
+        allDownInterval: Duration.default('1s').meta({ description: 'The faster re-check interval used while every backend of the pool is out.', examples: ['500ms'] }),
       })
       .prefault({})
-      .meta({ description: 'Re-checking of backends taken out of rotation after a failed connect.' }),
+      .meta({ description: 'Re-checking of backends taken out of rotation after a failed connect.', examples: [{ interval: '10s', allDownInterval: '500ms' }] }),
   })
-  .meta({ description: 'A named set of backends with a balancing policy.' });
+  .meta({ description: 'A named set of backends with a balancing policy.', examples: [{ policy: 'least-conn', backends: ['10.0.0.5:8001', '10.0.0.6:8001'] }] });
 
 export const ListenerSchema = z
   .strictObject({
-    protocol: z.enum(['tcp']).default('tcp').meta({ description: 'What the listener speaks. `tcp` forwards bytes (layer 4).' }),
+    protocol: z.enum(['tcp']).default('tcp').meta({ description: 'What the listener speaks. `tcp` forwards bytes (layer 4).', examples: ['tcp'] }),
     bind: z
       .union([BindAddress, z.array(BindAddress).min(1)])
       .meta({ description: 'One address or a list of addresses to listen on.', examples: ['*:8080', ['127.0.0.1:8080', '[::1]:8080']] }),
-    pool: z.string().optional().meta({ description: 'The pool this listener sends traffic to. Shorthand for `pools: [name]`.' }),
+    pool: z.string().optional().meta({ description: 'The pool this listener sends traffic to. Shorthand for `pools: [name]`.', examples: ['web'] }),
     pools: z
       .array(z.string())
       .min(1)
       .optional()
       .meta({ description: 'Several pools (blue/green groups), of which `activePool` receives new connections.', examples: [['blue', 'green']] }),
-    activePool: z.string().optional().meta({ description: 'Which of `pools` is active at start. Defaults to the first.' }),
-    maxConnections: Count('Most client connections open at once on this listener (0 = unlimited). Excess connections are closed at once and counted.').default(10000),
-    idleTimeout: Duration.optional().meta({ description: 'Overrides `timeouts.idle` for this listener.' }),
+    activePool: z.string().optional().meta({ description: 'Which of `pools` is active at start. Defaults to the first.', examples: ['green'] }),
+    maxConnections: Count('Most client connections open at once on this listener (0 = unlimited). Excess connections are closed at once and counted.', 2000).default(10000),
+    idleTimeout: Duration.optional().meta({ description: 'Overrides `timeouts.idle` for this listener.', examples: ['30s'] }),
   })
-  .meta({ description: 'A set of bound addresses and the pool(s) they forward to.' });
+  .meta({ description: 'A set of bound addresses and the pool(s) they forward to.', examples: [{ bind: '*:8080', pool: 'web' }] });
 
 export const ConfigSchema = z
   .strictObject({
-    listeners: z.record(z.string(), ListenerSchema).meta({ description: 'Listeners by name.' }),
-    pools: z.record(z.string(), PoolSchema).meta({ description: 'Pools by name.' }),
+    listeners: z
+      .record(z.string(), ListenerSchema)
+      .meta({ description: 'Listeners by name.', examples: [{ web: { bind: '*:8080', pool: 'web' } }] }),
+    pools: z.record(z.string(), PoolSchema).meta({ description: 'Pools by name.', examples: [{ web: { backends: ['10.0.0.5:8001'] } }] }),
     timeouts: z
       .strictObject({
-        connect: Duration.default('3s').meta({ description: 'Longest wait for a backend to accept a connection before failing over.' }),
-        idle: Duration.default('5m').meta({ description: 'A connection with no bytes in either direction for this long is closed. 0 disables.' }),
-        drain: Duration.default('6s').meta({ description: 'On SIGTERM/SIGINT, how long open connections may finish before they are closed.' }),
+        connect: Duration.default('3s').meta({ description: 'Longest wait for a backend to accept a connection before failing over.', examples: ['1s'] }),
+        idle: Duration.default('5m').meta({ description: 'A connection with no bytes in either direction for this long is closed. 0 disables.', examples: ['1h'] }),
+        drain: Duration.default('6s').meta({ description: 'On SIGTERM/SIGINT, how long open connections may finish before they are closed.', examples: ['30s'] }),
       })
       .prefault({})
-      .meta({ description: 'Timeouts; pools and listeners may override some.' }),
+      .meta({ description: 'Timeouts; pools and listeners may override some.', examples: [{ connect: '1s', idle: '1h' }] }),
     bufferSize: Size.default('64KiB').meta({
       description: 'How much each direction of a connection buffers before reading pauses (backpressure).',
+      examples: ['256KiB'],
     }),
     resolve: z
       .enum(['once', 'per-connection'])
       .default('once')
-      .meta({ description: '`once`: backend host names are resolved when the config loads. `per-connection`: resolved again at each connect (DNS changes are followed).' }),
+      .meta({
+        description: '`once`: backend host names are resolved when the config loads. `per-connection`: resolved again at each connect (DNS changes are followed).',
+        examples: ['per-connection'],
+      }),
     log: z
       .strictObject({
-        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').meta({ description: 'Least severe level written.' }),
+        level: z
+          .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+          .default('info')
+          .meta({ description: 'Least severe level written.', examples: ['debug'] }),
       })
       .prefault({})
-      .meta({ description: 'Logging.' }),
+      .meta({ description: 'Logging.', examples: [{ level: 'debug' }] }),
   })
   .meta({ title: 'Switchyard configuration', description: 'The Switchyard load balancer configuration file (YAML or JSON).' });
 
@@ -177,5 +188,5 @@ export { NAME_RE, NAME_RULE };
 
 /** The JSON Schema that editors use to complete and check the YAML. */
 export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(ConfigSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
+  return z.toJSONSchema(ConfigSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
 }

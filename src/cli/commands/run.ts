@@ -1,0 +1,43 @@
+/** `switchyard run -c FILE`: load, validate, start, and serve until a signal. */
+import { loadConfigFile } from '../../config/load.js';
+import { formatIssues } from '../../config/format-issues.js';
+import { SwitchyardError } from '../../core/errors.js';
+import { Balancer } from '../../runtime/balancer.js';
+import { createLogger, type LogLevel } from '../../observability/logger.js';
+import { parseCommandArgs, stringOption } from '../args.js';
+import { EXIT, type CliIo } from '../io.js';
+import { serveUntilSignal } from '../serve.js';
+
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export function logLevelOption(value: string | undefined, verbose: boolean): LogLevel | undefined {
+  if (value === undefined) return verbose ? 'debug' : undefined;
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new SwitchyardError('SY_CLI_USAGE', `--log-level: must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  }
+  return value as LogLevel;
+}
+
+export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    'run',
+    argv,
+    { config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' }, verbose: { type: 'boolean', short: 'v' } },
+    1,
+  );
+  const file = stringOption(values, 'config') ?? positionals[0];
+  const level = logLevelOption(stringOption(values, 'log-level'), values.verbose === true);
+  if (file === undefined) {
+    throw new SwitchyardError('SY_CLI_USAGE', 'run: no config given. Use: switchyard run -c FILE (or `switchyard demo` to try it)');
+  }
+  const result = await loadConfigFile(file);
+  if (!result.ok) {
+    io.err(`${formatIssues(result.issues)}\n${file}: ${result.issues.length} problem${result.issues.length === 1 ? '' : 's'}; not started\n`);
+    return EXIT.failed;
+  }
+  const log = createLogger({ level: level ?? result.config.logLevel });
+  const balancer = new Balancer(result.config, { logger: log });
+  log.info({ event: 'start', config: file, pid: process.pid, node: process.version }, `switchyard starting with ${file}`);
+  await balancer.start();
+  return serveUntilSignal(balancer, log);
+}

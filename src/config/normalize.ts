@@ -1,0 +1,99 @@
+/**
+ * Normalization: a schema-checked config (defaults applied) becomes the runtime model —
+ * durations in ms, sizes in bytes, endpoints split, backend ids assigned, overrides resolved —
+ * and is deeply frozen. Cross-references must already be checked (validate.ts does both).
+ */
+import { SwitchyardError } from '../core/errors.js';
+import { formatEndpoint, parseEndpoint, type Endpoint } from '../core/address.js';
+import { parseDuration, parseSize } from '../core/units.js';
+import type { ConfigParsed, ListenerParsed, PoolParsed } from './schema.js';
+import type { BackendSpec, ListenerSpec, PoolSpec, RuntimeConfig } from './model.js';
+
+function fail(path: string, reason: string): never {
+  throw new SwitchyardError('SY_CONFIG_INVALID', `${path}: ${reason}`, { details: { issues: [{ path, message: reason }] } });
+}
+
+function ms(value: string | number, path: string): number {
+  const r = parseDuration(value);
+  return r.ok ? r.value : fail(path, r.reason);
+}
+
+function bytes(value: string | number, path: string): number {
+  const r = parseSize(value);
+  return r.ok ? r.value : fail(path, r.reason);
+}
+
+function endpoint(text: string, path: string, bind: boolean): Endpoint {
+  const r = parseEndpoint(text, bind ? { allowWildcard: true, allowZero: true } : { allowWildcard: false });
+  return r.ok ? r.value : fail(path, r.reason);
+}
+
+function backends(pool: string, p: PoolParsed): BackendSpec[] {
+  return p.backends.map((b, i) => {
+    const at = `pools.${pool}.backends[${i}]`;
+    const spec = typeof b === 'string' ? { ...endpoint(b, at, false), weight: 1, maxConnections: 0, name: undefined } : b;
+    const name = spec.name ?? formatEndpoint({ host: spec.host, port: spec.port });
+    return {
+      id: `${pool}/${name}`,
+      pool,
+      name,
+      host: spec.host,
+      port: spec.port,
+      weight: spec.weight,
+      maxConnections: spec.maxConnections === 0 ? p.maxConnectionsPerBackend : spec.maxConnections,
+    };
+  });
+}
+
+function pool(name: string, p: PoolParsed, defaultConnectMs: number): PoolSpec {
+  const at = `pools.${name}`;
+  return {
+    name,
+    policy: p.policy,
+    backends: backends(name, p),
+    connectTimeoutMs: p.connectTimeout === undefined ? defaultConnectMs : ms(p.connectTimeout, `${at}.connectTimeout`),
+    failoverAttempts: p.failover.attempts,
+    recheckIntervalMs: ms(p.recheck.interval, `${at}.recheck.interval`),
+    recheckAllDownIntervalMs: ms(p.recheck.allDownInterval, `${at}.recheck.allDownInterval`),
+  };
+}
+
+function listener(name: string, l: ListenerParsed, defaultIdleMs: number): ListenerSpec {
+  const at = `listeners.${name}`;
+  const binds = typeof l.bind === 'string' ? [l.bind] : l.bind;
+  const pools = l.pools ?? (l.pool === undefined ? [] : [l.pool]);
+  const activePool = l.activePool ?? pools[0] ?? fail(at, 'needs "pool" or "pools"');
+  return {
+    name,
+    protocol: l.protocol,
+    bind: binds.map((b, i) => endpoint(b, typeof l.bind === 'string' ? `${at}.bind` : `${at}.bind[${i}]`, true)),
+    pools,
+    activePool,
+    maxConnections: l.maxConnections,
+    idleTimeoutMs: l.idleTimeout === undefined ? defaultIdleMs : ms(l.idleTimeout, `${at}.idleTimeout`),
+  };
+}
+
+/** Object.freeze, all the way down. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** The runtime model of a validated config, deeply frozen. Throws SY_CONFIG_INVALID only on unchecked input. */
+export function normalizeConfig(parsed: ConfigParsed): RuntimeConfig {
+  const connectMs = ms(parsed.timeouts.connect, 'timeouts.connect');
+  const idleMs = ms(parsed.timeouts.idle, 'timeouts.idle');
+  const config: RuntimeConfig = {
+    listeners: Object.entries(parsed.listeners).map(([name, l]) => listener(name, l, idleMs)),
+    pools: Object.entries(parsed.pools).map(([name, p]) => pool(name, p, connectMs)),
+    drainTimeoutMs: ms(parsed.timeouts.drain, 'timeouts.drain'),
+    bufferSize: bytes(parsed.bufferSize, 'bufferSize'),
+    resolve: parsed.resolve,
+    logLevel: parsed.log.level,
+  };
+  return deepFreeze(config);
+}

@@ -1,0 +1,26 @@
+/**
+ * The one table of how a connection ended. Every connection ends with exactly one
+ * termination code; logs and counters use these codes.
+ */
+export const TERMINATION_CODES = {
+  '--': 'normal end: both sides closed cleanly',
+  UH: 'no healthy backend: nothing eligible in the pool',
+  UF: 'upstream connect failure on every backend tried',
+  UT: 'upstream connect timeout on the last backend tried',
+  UC: 'upstream closed or reset the connection after it was established',
+  DC: 'downstream (client) closed or reset before the end',
+  IT: 'idle timeout: no bytes in either direction for the idle timeout',
+  LR: 'local reset: closed by Switchyard at shutdown after the drain timeout',
+  LC: 'listener connection limit reached: closed at once',
+} as const;
+
+export type TerminationCode = keyof typeof TERMINATION_CODES;
+
+export const TERMINATION_CODE_LIST = Object.keys(TERMINATION_CODES) as TerminationCode[];
+
+/** A short cause for a failed connect, from the socket error. */
+export function connectFailureCause(err: NodeJS.ErrnoException | undefined, timedOut: boolean, timeoutMs: number): string {
+  if (timedOut) return `connect timeout after ${timeoutMs} ms`;
+  if (err?.code) return `connect failed: ${err.code}`;
+  return 'connect failed: closed before connecting';
+}

@@ -1,0 +1,329 @@
+/**
+ * The composition root: builds pools, listeners and sessions from a RuntimeConfig, runs
+ * them, and answers snapshots. The CLI and the library API both drive this class.
+ */
+import type { Socket } from 'node:net';
+import { systemClock, type Clock } from '../core/clock.js';
+import { systemRandom, type Random } from '../core/random.js';
+import { SwitchyardError } from '../core/errors.js';
+import { formatEndpoint } from '../core/address.js';
+import type { ListenerSpec, RuntimeConfig } from '../config/model.js';
+import type { PolicyName } from '../config/policy-names.js';
+import { Pool } from '../upstream/pool.js';
+import type { AdminState, BackendTotals, Health } from '../upstream/backend.js';
+import type { UpstreamEvent } from '../upstream/events.js';
+import { Listener, type BoundAddress } from '../listeners/listener.js';
+import { TcpSession, type TcpSessionEnd } from '../proxy/tcp/tcp-session.js';
+import { TERMINATION_CODE_LIST, type TerminationCode } from '../proxy/outcomes.js';
+import { tcpProbe } from '../health/active/tcp-probe.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import { resolveBackends } from './resolve.js';
+import { openFilesLimit, openFilesNeeded } from './fd-limit.js';
+
+export interface BalancerOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly random?: Random;
+}
+
+export interface BackendSnapshot {
+  readonly id: string;
+  readonly name: string;
+  readonly address: string;
+  readonly weight: number;
+  readonly adminState: AdminState;
+  readonly health: Health;
+  readonly eligible: boolean;
+  readonly downCause: string | null;
+  readonly activeConnections: number;
+  readonly totals: Readonly<BackendTotals>;
+}
+
+export interface PoolSnapshot {
+  readonly name: string;
+  readonly policy: PolicyName;
+  readonly eligibleBackends: number;
+  readonly backends: readonly BackendSnapshot[];
+}
+
+export interface ListenerSnapshot {
+  readonly name: string;
+  readonly protocol: 'tcp';
+  readonly addresses: readonly BoundAddress[];
+  readonly pools: readonly string[];
+  readonly activePool: string;
+  readonly activeConnections: number;
+  readonly acceptedConnections: number;
+  readonly rejectedConnections: number;
+  readonly terminations: Readonly<Record<TerminationCode, number>>;
+}
+
+export interface BalancerSnapshot {
+  readonly state: 'new' | 'running' | 'stopping' | 'stopped';
+  readonly uptimeMs: number;
+  readonly listeners: readonly ListenerSnapshot[];
+  readonly pools: readonly PoolSnapshot[];
+}
+
+interface ListenerRuntime {
+  readonly spec: ListenerSpec;
+  readonly listener: Listener;
+  activePool: string;
+  readonly sessions: Set<TcpSession>;
+  readonly terminations: Record<TerminationCode, number>;
+}
+
+function zeroTerminations(): Record<TerminationCode, number> {
+  const t = {} as Record<TerminationCode, number>;
+  for (const c of TERMINATION_CODE_LIST) t[c] = 0;
+  return t;
+}
+
+export class Balancer {
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly log: Logger;
+  private readonly pools = new Map<string, Pool>();
+  private readonly listeners = new Map<string, ListenerRuntime>();
+  private state: BalancerSnapshot['state'] = 'new';
+  private startedAt = 0;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: RuntimeConfig,
+    opts: BalancerOptions = {},
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? systemRandom;
+    this.log = opts.logger ?? silentLogger();
+    for (const spec of config.pools) {
+      this.pools.set(
+        spec.name,
+        new Pool(spec, {
+          clock: this.clock,
+          random: this.random,
+          probe: (b, timeoutMs) => tcpProbe(b.connectHost, b.spec.port, timeoutMs),
+          onEvent: (e) => this.onUpstreamEvent(e),
+        }),
+      );
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new SwitchyardError('SY_ALREADY_RUNNING', `the balancer is ${this.state}; create a new one to start again`);
+    this.state = 'running';
+    this.startedAt = this.clock.now();
+    this.warnOnFileLimit();
+    try {
+      if (this.config.resolve === 'once') await resolveBackends([...this.pools.values()].flatMap((p) => p.backends));
+      for (const spec of this.config.listeners) await this.startListener(spec);
+    } catch (err) {
+      await this.stop({ drainTimeoutMs: 0 });
+      throw err;
+    }
+    for (const l of this.listeners.values()) {
+      const addrs = l.listener.addresses().map((a) => formatEndpoint({ host: a.address, port: a.port }));
+      this.log.info({ event: 'listener-start', listener: l.spec.name, addresses: addrs, pool: l.activePool }, `listening on ${addrs.join(', ')} → pool ${l.activePool}`);
+    }
+  }
+
+  /**
+   * Stops accepting, lets open connections finish for up to the drain timeout, then closes
+   * the rest. Calling it again while stopping returns the same promise.
+   */
+  stop(opts: { drainTimeoutMs?: number } = {}): Promise<void> {
+    this.stopping ??= this.doStop(opts.drainTimeoutMs ?? this.config.drainTimeoutMs);
+    return this.stopping;
+  }
+
+  /** Closes every connection at once and stops. */
+  async destroy(): Promise<void> {
+    await this.stop({ drainTimeoutMs: 0 });
+  }
+
+  /** Makes `pool` the one receiving new connections on `listener` (blue/green). Open connections stay where they are. */
+  setActivePool(listener: string, pool: string): void {
+    const l = this.listeners.get(listener) ?? this.pendingListener(listener);
+    if (!l.spec.pools.includes(pool)) {
+      throw new SwitchyardError('SY_POOL_NOT_ATTACHED', `listener "${listener}" has no pool "${pool}" (its pools: ${l.spec.pools.join(', ')})`);
+    }
+    const from = l.activePool;
+    l.activePool = pool;
+    this.log.info({ event: 'pool-switch', listener, from, to: pool }, `listener ${listener}: active pool ${from} → ${pool}`);
+  }
+
+  /** The addresses a listener is bound to (port 0 resolved). */
+  addresses(listener: string): readonly BoundAddress[] {
+    const l = this.listeners.get(listener);
+    if (!l) throw new SwitchyardError('SY_UNKNOWN_LISTENER', `no listener named "${listener}"`);
+    return l.listener.addresses();
+  }
+
+  snapshot(): BalancerSnapshot {
+    const pools: PoolSnapshot[] = [...this.pools.values()].map((p) => ({
+      name: p.name,
+      policy: p.spec.policy,
+      eligibleBackends: p.eligibleCount(),
+      backends: p.backends.map((b) => ({
+        id: b.id,
+        name: b.spec.name,
+        address: formatEndpoint({ host: b.spec.host, port: b.spec.port }),
+        weight: b.weight,
+        adminState: b.adminState,
+        health: b.health,
+        eligible: b.eligible,
+        downCause: b.downCause ?? null,
+        activeConnections: b.active,
+        totals: { ...b.totals },
+      })),
+    }));
+    const listeners: ListenerSnapshot[] = this.config.listeners.map((spec) => {
+      const l = this.listeners.get(spec.name);
+      return {
+        name: spec.name,
+        protocol: spec.protocol,
+        addresses: l ? l.listener.addresses() : [],
+        pools: spec.pools,
+        activePool: l?.activePool ?? spec.activePool,
+        activeConnections: l?.listener.activeConnections ?? 0,
+        acceptedConnections: l?.listener.accepted ?? 0,
+        rejectedConnections: l?.listener.rejected ?? 0,
+        terminations: { ...(l?.terminations ?? zeroTerminations()) },
+      };
+    });
+    return { state: this.state, uptimeMs: this.state === 'new' ? 0 : this.clock.now() - this.startedAt, listeners, pools };
+  }
+
+  private pendingListener(name: string): never {
+    throw new SwitchyardError('SY_UNKNOWN_LISTENER', `no listener named "${name}" (listeners: ${this.config.listeners.map((l) => l.name).join(', ')})`);
+  }
+
+  private pool(name: string): Pool {
+    const p = this.pools.get(name);
+    if (!p) throw new SwitchyardError('SY_UNKNOWN_POOL', `no pool named "${name}"`);
+    return p;
+  }
+
+  private async startListener(spec: ListenerSpec): Promise<void> {
+    const rt: ListenerRuntime = {
+      spec,
+      activePool: spec.activePool,
+      sessions: new Set(),
+      terminations: zeroTerminations(),
+      listener: new Listener({
+        name: spec.name,
+        bind: spec.bind,
+        maxConnections: spec.maxConnections,
+        bufferSize: this.config.bufferSize,
+        onConnection: (socket) => this.onConnection(rt, socket),
+        onRejected: () => {
+          rt.terminations.LC++;
+        },
+      }),
+    };
+    await rt.listener.start();
+    this.listeners.set(spec.name, rt);
+  }
+
+  private onConnection(rt: ListenerRuntime, socket: Socket): void {
+    const session: TcpSession = new TcpSession(socket, {
+      clock: this.clock,
+      activePool: () => this.pool(rt.activePool),
+      idleTimeoutMs: rt.spec.idleTimeoutMs,
+      bufferSize: this.config.bufferSize,
+      onEnd: (end) => {
+        rt.sessions.delete(session);
+        this.onSessionEnd(rt, end);
+      },
+    });
+    rt.sessions.add(session);
+  }
+
+  private onSessionEnd(rt: ListenerRuntime, end: TcpSessionEnd): void {
+    rt.terminations[end.termination]++;
+    if (this.log.isLevelEnabled('debug')) {
+      this.log.debug(
+        {
+          event: 'connection',
+          listener: rt.spec.name,
+          pool: end.pool,
+          backend: end.backend?.id ?? null,
+          client: end.client,
+          termination: end.termination,
+          attempts: end.attempts,
+          bytesIn: end.bytesFromClient,
+          bytesOut: end.bytesToClient,
+          durationMs: Math.round(end.durationMs),
+        },
+        'connection closed',
+      );
+    }
+  }
+
+  private onUpstreamEvent(e: UpstreamEvent): void {
+    switch (e.type) {
+      case 'backend-down':
+        this.log.warn({ event: 'backend-down', pool: e.pool, backend: e.backend.id, cause: e.cause }, `backend ${e.backend.id} out of rotation: ${e.cause}`);
+        break;
+      case 'backend-up':
+        this.log.info({ event: 'backend-up', pool: e.pool, backend: e.backend.id, cause: e.cause }, `backend ${e.backend.id} back in rotation: ${e.cause}`);
+        break;
+      case 'pool-empty':
+        this.log.error({ event: 'pool-empty', pool: e.pool }, `pool ${e.pool} has no eligible backend: new connections are closed until one returns`);
+        break;
+      case 'pool-recovered':
+        this.log.info({ event: 'pool-recovered', pool: e.pool }, `pool ${e.pool} has an eligible backend again`);
+        break;
+    }
+  }
+
+  private warnOnFileLimit(): void {
+    const limit = openFilesLimit();
+    const needed = openFilesNeeded(this.config.listeners);
+    if (limit !== undefined && needed !== undefined && limit < needed) {
+      this.log.warn(
+        { event: 'open-files-limit', limit, needed },
+        `open-files limit is ${limit}, but the connection limits may need ${needed} descriptors: raise it (ulimit -n ${needed}) or lower maxConnections`,
+      );
+    }
+  }
+
+  private async doStop(drainTimeoutMs: number): Promise<void> {
+    if (this.state === 'new' || this.state === 'stopped') {
+      this.state = 'stopped';
+      for (const p of this.pools.values()) p.close();
+      return;
+    }
+    this.state = 'stopping';
+    const rts = [...this.listeners.values()];
+    // Stop accepting everywhere first, then wait for open connections (closing a server resolves only when its connections end).
+    // The log line comes after, so whoever reads it knows no new connection is accepted any more.
+    const closed = Promise.all(rts.map((l) => l.listener.close()));
+    const open = rts.reduce((n, l) => n + l.sessions.size, 0);
+    this.log.info({ event: 'stopping', openConnections: open, drainTimeoutMs }, `stopping: ${open} open connection(s), draining for up to ${drainTimeoutMs} ms`);
+    const idle = Promise.all(rts.map((l) => l.listener.whenIdle()));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      idle.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), drainTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      let n = 0;
+      for (const l of rts) {
+        for (const s of l.sessions) {
+          s.destroy('LR');
+          n++;
+        }
+        l.listener.destroyConnections();
+      }
+      if (n > 0) this.log.warn({ event: 'drain-timeout', closed: n }, `drain timeout: closed ${n} connection(s)`);
+    }
+    await closed;
+    for (const p of this.pools.values()) p.close();
+    this.state = 'stopped';
+    this.log.info({ event: 'stopped' }, 'stopped');
+  }
+}

@@ -1,0 +1,84 @@
+/** Spawns the real `switchyard` CLI (bin/switchyard.js) and reads what it prints. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../../bin/switchyard.js', import.meta.url));
+
+export interface Spawned {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout: string;
+  stderr: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when `re` matches stdout+stderr (or rejects after `ms`). */
+  waitForOutput(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
+}
+
+export function spawnCli(args: readonly string[], env: Record<string, string> = {}): Spawned {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'pipe' });
+  const s: Spawned = {
+    child,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
+    waitForOutput(re, ms = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = (): boolean => {
+          const m = (s.stdout + s.stderr).match(re);
+          if (m) {
+            cleanup();
+            resolve(m);
+            return true;
+          }
+          return false;
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`timed out waiting for ${String(re)}; output so far:\n${s.stdout}${s.stderr}`));
+        }, ms);
+        const onExit = (): void => {
+          if (!check()) {
+            cleanup();
+            reject(new Error(`process exited before ${String(re)}; output:\n${s.stdout}${s.stderr}`));
+          }
+        };
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          child.stdout.off('data', onData);
+          child.stderr.off('data', onData);
+          child.off('exit', onExit);
+        };
+        const onData = (): void => {
+          check();
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.once('exit', onExit);
+        check();
+      });
+    },
+  };
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (s.stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (s.stderr += d));
+  return s;
+}
+
+/** Runs the CLI to completion. */
+export async function runCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const s = spawnCli(args);
+  const { code } = await s.exited;
+  await new Promise((r) => setImmediate(r));
+  return { code, stdout: s.stdout, stderr: s.stderr };
+}
+
+/** Peak resident memory (VmHWM) of a process in bytes, from /proc; undefined elsewhere. */
+export async function peakRss(pid: number): Promise<number | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
