@@ -18,16 +18,6 @@ export const ERROR_CODES = {
     retryable: false,
     description: 'The configuration has one or more problems; `issues` lists each with its file, line, column and field path.',
   },
-  SY_CONFIG_READ: {
-    source: 'config',
-    retryable: false,
-    description: 'The configuration file could not be read (missing, unreadable, or a directory).',
-  },
-  SY_CONFIG_PARSE: {
-    source: 'config',
-    retryable: false,
-    description: 'The configuration file is not valid YAML or JSON.',
-  },
   SY_CONFIG_RESOLVE: {
     source: 'config',
     retryable: true,
@@ -42,26 +32,6 @@ export const ERROR_CODES = {
     source: 'listener',
     retryable: false,
     description: 'A listener could not bind its address (in use, not permitted, or not available on this host).',
-  },
-  SY_NO_BACKEND: {
-    source: 'upstream',
-    retryable: false,
-    description: 'No backend of the pool is eligible (all down, drained or in maintenance).',
-  },
-  SY_UPSTREAM_CONNECT: {
-    source: 'upstream',
-    retryable: true,
-    description: 'Connecting to a backend failed (refused, reset or unreachable).',
-  },
-  SY_UPSTREAM_CONNECT_TIMEOUT: {
-    source: 'upstream',
-    retryable: true,
-    description: 'Connecting to a backend took longer than the connect timeout.',
-  },
-  SY_NOT_RUNNING: {
-    source: 'runtime',
-    retryable: false,
-    description: 'The operation needs a started balancer.',
   },
   SY_ALREADY_RUNNING: {
     source: 'runtime',

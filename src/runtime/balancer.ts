@@ -17,13 +17,15 @@ import { TcpSession, type TcpSessionEnd } from '../proxy/tcp/tcp-session.js';
 import { TERMINATION_CODE_LIST, type TerminationCode } from '../proxy/outcomes.js';
 import { tcpProbe } from '../health/active/tcp-probe.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
-import { resolveBackends } from './resolve.js';
+import { resolveBackends, systemLookup, type HostLookup } from './resolve.js';
 import { openFilesLimit, openFilesNeeded } from './fd-limit.js';
 
 export interface BalancerOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly random?: Random;
+  /** Host name resolution for `resolve: once` (default: the system's, dns.lookup). */
+  readonly lookup?: HostLookup;
 }
 
 export interface BackendSnapshot {
@@ -83,6 +85,7 @@ export class Balancer {
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly log: Logger;
+  private readonly lookup: HostLookup;
   private readonly pools = new Map<string, Pool>();
   private readonly listeners = new Map<string, ListenerRuntime>();
   private state: BalancerSnapshot['state'] = 'new';
@@ -96,6 +99,7 @@ export class Balancer {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
     this.log = opts.logger ?? silentLogger();
+    this.lookup = opts.lookup ?? systemLookup;
     for (const spec of config.pools) {
       this.pools.set(
         spec.name,
@@ -115,7 +119,7 @@ export class Balancer {
     this.startedAt = this.clock.now();
     this.warnOnFileLimit();
     try {
-      if (this.config.resolve === 'once') await resolveBackends([...this.pools.values()].flatMap((p) => p.backends));
+      if (this.config.resolve === 'once') await resolveBackends([...this.pools.values()].flatMap((p) => p.backends), this.lookup);
       for (const spec of this.config.listeners) await this.startListener(spec);
     } catch (err) {
       await this.stop({ drainTimeoutMs: 0 });

@@ -1,10 +1,15 @@
 /** Resolves backend host names once at load (the `resolve: once` mode). */
-import { lookup } from 'node:dns/promises';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { SwitchyardError } from '../core/errors.js';
 import type { Backend } from '../upstream/backend.js';
 
-export async function resolveBackends(backends: readonly Backend[]): Promise<void> {
+/** Resolves a host name to one address (dns.lookup: /etc/hosts, then DNS). Injectable for tests. */
+export type HostLookup = (host: string) => Promise<{ address: string }>;
+
+export const systemLookup: HostLookup = (host) => dnsLookup(host);
+
+export async function resolveBackends(backends: readonly Backend[], lookup: HostLookup = systemLookup): Promise<void> {
   const problems: string[] = [];
   await Promise.all(
     backends.map(async (b) => {

@@ -58,4 +58,14 @@ void describe('error codes', () => {
     assert.deepEqual(unknown, [], 'add these codes to ERROR_CODES in src/core/errors.ts, then run `npm run docs`');
     assert.ok(used.size > 0);
   });
+
+  void test('every code in ERROR_CODES is raised somewhere in src/', () => {
+    const raised = new Set<string>();
+    for (const file of sourceFiles(join(ROOT, 'src'))) {
+      if (file.endsWith(join('core', 'errors.ts'))) continue;
+      for (const [, code] of readFileSync(file, 'utf8').matchAll(/'(SY_[A-Z_]+)'/g)) raised.add(code ?? '');
+    }
+    const phantom = Object.keys(ERROR_CODES).filter((code) => !raised.has(code));
+    assert.deepEqual(phantom, [], 'these codes are documented but nothing raises them');
+  });
 });
