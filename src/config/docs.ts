@@ -59,6 +59,7 @@ function typeName(schema: z.ZodType): string {
     return `${s.isInt ? 'integer' : 'number'}${range}`;
   }
   if (s instanceof z.ZodString) return 'string';
+  if (s instanceof z.ZodBoolean) return 'boolean';
   if (s instanceof z.ZodArray) {
     const item = typeName(s.def.element as z.ZodType);
     return item.includes(' ') ? `list of (${item})` : `list of ${item}`;

@@ -24,6 +24,8 @@ export interface PoolSpec {
   readonly backends: readonly BackendSpec[];
   readonly connectTimeoutMs: number;
   readonly failoverAttempts: number;
+  /** Replay what the client sent to the next backend when one closes or resets without answering. */
+  readonly retryOnEmptyResponse: boolean;
   readonly recheckIntervalMs: number;
   readonly recheckAllDownIntervalMs: number;
 }

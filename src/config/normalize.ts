@@ -53,6 +53,7 @@ function pool(name: string, p: PoolParsed, defaultConnectMs: number): PoolSpec {
     backends: backends(name, p),
     connectTimeoutMs: p.connectTimeout === undefined ? defaultConnectMs : ms(p.connectTimeout, `${at}.connectTimeout`),
     failoverAttempts: p.failover.attempts,
+    retryOnEmptyResponse: p.failover.retryOnEmptyResponse,
     recheckIntervalMs: ms(p.recheck.interval, `${at}.recheck.interval`),
     recheckAllDownIntervalMs: ms(p.recheck.allDownInterval, `${at}.recheck.allDownInterval`),
   };

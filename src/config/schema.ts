@@ -108,6 +108,14 @@ export const PoolSchema = z
           .max(16)
           .default(3)
           .meta({ description: 'Most backends tried for one client connection (each at most once) before the client is closed.', examples: [2] }),
+        retryOnEmptyResponse: z
+          .boolean()
+          .default(false)
+          .meta({
+            description:
+              'Also fail over when a backend closes or resets the connection after the client sent bytes but before the backend sent any, replaying what the client had sent (up to `bufferSize`) to the next backend. (A reset before any byte was exchanged is always failed over.) Turn on only where a request reaching two backends does no harm, as with HAProxy\'s `retry-on empty-response`.',
+            examples: [true],
+          }),
       })
       .prefault({})
       .meta({ description: 'Connect failover: when a backend refuses, resets or times out, the next eligible one is tried.', examples: [{ attempts: 2 }] }),

@@ -13,6 +13,7 @@ function spec(n: number, over: Partial<PoolSpec> = {}): PoolSpec {
     policy: 'round-robin',
     connectTimeoutMs: 1000,
     failoverAttempts: 3,
+    retryOnEmptyResponse: false,
     recheckIntervalMs: 5000,
     recheckAllDownIntervalMs: 1000,
     backends: Array.from({ length: n }, (_, i) => ({

@@ -2,13 +2,18 @@
  * One client connection on a TCP listener: pick a backend, connect with a timeout, fail
  * over to the next eligible backend (never one already tried) on refusal, reset or
  * timeout, then tunnel both ways with backpressure and half-close until both sides end.
+ *
+ * A backend that accepts and then resets before a byte was exchanged (a dying process's
+ * accept queue) counts as a failed connect too: failing over is safe, nothing was sent.
+ * With `retryOnEmptyResponse`, what the client sent (while it fits in the buffer size) is
+ * kept until the backend answers; if the backend closes or resets without answering, it
+ * is replayed to the next backend (HAProxy's `retry-on empty-response`).
  */
 import { connect, type Socket, type TcpNetConnectOpts } from 'node:net';
 import type { Clock } from '../../core/clock.js';
 import type { Backend } from '../../upstream/backend.js';
 import type { Pool } from '../../upstream/pool.js';
 import { connectFailureCause, type TerminationCode } from '../outcomes.js';
-import { pipeOneWay } from './pipe.js';
 
 export interface TcpSessionEnd {
   readonly termination: TerminationCode;
@@ -42,6 +47,15 @@ export class TcpSession {
   private termination: TerminationCode | undefined;
   private connectTimedOut = false;
   private openSockets = 1;
+  private clientWired = false;
+  private clientEnded = false;
+  /**
+   * What the client sent to the current backend before it answered, kept for a replay;
+   * undefined once the backend answered or what was sent can no longer be replayed.
+   */
+  private held: Buffer[] | undefined = [];
+  private heldBytes = 0;
+  private readonly holdLimit: number;
 
   constructor(
     private readonly client: Socket,
@@ -49,6 +63,7 @@ export class TcpSession {
   ) {
     this.startedAt = ctx.clock.now();
     this.pool = ctx.activePool();
+    this.holdLimit = this.pool.spec.retryOnEmptyResponse ? ctx.bufferSize : 0;
     client.on('error', () => {
       // The 'close' that follows decides the outcome.
     });
@@ -86,12 +101,9 @@ export class TcpSession {
     this.upstream = up;
     up.setTimeout(this.pool.spec.connectTimeoutMs);
     up.on('timeout', () => {
-      if (this.phase === 'connecting') {
-        this.connectTimedOut = true;
-        up.destroy();
-      } else {
-        // Idle timeout is tracked on the client socket; nothing to do here.
-      }
+      // Only armed while connecting; the idle timeout lives on the client socket.
+      this.connectTimedOut = true;
+      up.destroy();
     });
     up.on('error', (err: NodeJS.ErrnoException) => {
       if (this.phase === 'connecting') this.connectFailed(up, backend, err);
@@ -100,23 +112,26 @@ export class TcpSession {
     up.on('close', (hadError: boolean) => {
       if (this.upstream !== up) return;
       if (this.phase === 'connecting') this.connectFailed(up, backend, undefined);
-      else if (this.phase === 'tunnel') this.onUpstreamClose(up, hadError);
+      else if (this.phase === 'tunnel') this.onUpstreamClose(up, backend, hadError);
     });
   }
 
   private connectFailed(up: Socket, backend: Backend, err: NodeJS.ErrnoException | undefined): void {
     if (this.upstream !== up) return;
     this.upstream = undefined;
+    this.backend = undefined;
     backend.active--;
     up.destroy();
     if (this.client.destroyed) {
       // The client left while we were connecting; nothing more to try.
-      this.backend = undefined;
       this.finish();
       return;
     }
     this.pool.reportConnectFailure(backend, connectFailureCause(err, this.connectTimedOut, this.pool.spec.connectTimeoutMs));
-    this.backend = undefined;
+    this.retryOrGiveUp();
+  }
+
+  private retryOrGiveUp(): void {
     if (this.tried.size < this.pool.spec.failoverAttempts) {
       this.attempt();
     } else {
@@ -136,17 +151,63 @@ export class TcpSession {
     up.setTimeout(0);
     backend.totals.connections++;
     const client = this.client;
+    if (!this.clientWired) this.wireClient();
+    // Backend → client. The first byte means the backend answered: nothing is replayed after that.
+    up.once('data', () => {
+      this.held = undefined;
+      this.heldBytes = 0;
+    });
+    up.on('data', (chunk: Buffer) => {
+      if (!client.write(chunk)) up.pause();
+    });
+    up.on('end', () => {
+      if (this.replayable(true)) this.failOverUnanswered(up, backend);
+      else client.end();
+    });
+    up.on('drain', () => {
+      client.resume();
+    });
+    if (this.held) for (const chunk of this.held) up.write(chunk);
+    if (this.clientEnded) up.end();
+    else client.resume();
+  }
+
+  /** Client → backend, wired once: writes go to whichever backend is current, so a replay needs no re-wiring. */
+  private wireClient(): void {
+    this.clientWired = true;
+    const client = this.client;
     if (this.ctx.idleTimeoutMs > 0) {
       // Reads and writes in either direction touch the client socket, so one timer covers both.
       client.setTimeout(this.ctx.idleTimeoutMs);
       client.on('timeout', () => {
         this.termination ??= 'IT';
-        up.destroy();
+        this.upstream?.destroy();
         client.destroy();
       });
     }
-    pipeOneWay(client, up);
-    pipeOneWay(up, client);
+    client.on('drain', () => {
+      this.upstream?.resume();
+    });
+    client.on('data', (chunk: Buffer) => {
+      if (this.held) {
+        if (this.heldBytes + chunk.length <= this.holdLimit) {
+          this.held.push(chunk);
+          this.heldBytes += chunk.length;
+        } else {
+          this.held = undefined;
+        }
+      }
+      const up = this.upstream;
+      if (up && this.phase === 'tunnel' && !up.write(chunk)) client.pause();
+    });
+    // A client may have sent its FIN before the backend connected: its 'end' has then been
+    // emitted already (nothing was buffered), and the half-close is passed on at connect.
+    if (client.readableEnded) this.clientEnded = true;
+    else
+      client.on('end', () => {
+        this.clientEnded = true;
+        if (this.phase === 'tunnel') this.upstream?.end();
+      });
   }
 
   private onClientClose(hadError: boolean): void {
@@ -171,19 +232,48 @@ export class TcpSession {
         else this.upstream?.destroy();
       }
       this.socketClosed();
-    } else {
-      this.finish();
     }
   }
 
-  private onUpstreamClose(up: Socket, hadError: boolean): void {
+  private onUpstreamClose(up: Socket, backend: Backend, hadError: boolean): void {
     const clean = up.readableEnded && up.writableFinished;
+    if (!clean && hadError && this.replayable(false)) {
+      this.failOverUnanswered(up, backend);
+      return;
+    }
     if (!clean) {
       this.termination ??= 'UC';
       if (hadError) this.client.resetAndDestroy();
       else this.client.destroy();
     }
     this.socketClosed();
+  }
+
+  /**
+   * Whether the backend's end (`fin`) or reset, before it sent a byte, may be failed over:
+   * after a reset with nothing sent by the client, always; after the client sent bytes, only
+   * when all of them are still held for a replay (retryOnEmptyResponse). A FIN when nothing
+   * was sent is an ordinary end (a backend's own idle timeout, say), never a failure.
+   */
+  private replayable(fin: boolean): boolean {
+    const up = this.upstream;
+    if (!up || up.bytesRead > 0 || this.held === undefined) return false;
+    if (this.client.destroyed || this.client.writableEnded) return false;
+    return this.heldBytes > 0 || !fin;
+  }
+
+  /** The backend closed or reset without answering and the exchange can be replayed: fail over. */
+  private failOverUnanswered(up: Socket, backend: Backend): void {
+    this.client.pause();
+    this.phase = 'connecting';
+    this.openSockets = 1;
+    this.upstream = undefined;
+    this.backend = undefined;
+    backend.active--;
+    backend.totals.bytesOut += up.bytesWritten;
+    up.destroy();
+    this.pool.reportConnectFailure(backend, this.heldBytes > 0 ? 'closed by the backend before it answered' : 'reset by the backend before any byte was exchanged');
+    this.retryOrGiveUp();
   }
 
   private socketClosed(): void {
