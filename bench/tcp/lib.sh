@@ -146,11 +146,12 @@ backend be_redis
     server r1 127.0.0.1:$R1
     server r2 127.0.0.1:$R2
 EOF
-  # Switchyard: defaults except a short drain (SIGTERM at the end of a profile run).
+  # Switchyard: defaults, except maxConnections = haproxy's maxconn (and it avoids the
+  # open-files warning at ulimit -n 20000) and a short drain (SIGTERM ends a profile run).
   cat >"$RUN/conf/switchyard.yaml" <<EOF
 listeners:
-  t: { bind: "127.0.0.1:${PORT[switchyard]}", pool: p }
-  r: { bind: "127.0.0.1:${RPORT[switchyard]}", pool: rp }
+  t: { bind: "127.0.0.1:${PORT[switchyard]}", pool: p, maxConnections: 4000 }
+  r: { bind: "127.0.0.1:${RPORT[switchyard]}", pool: rp, maxConnections: 4000 }
 pools:
   p: { policy: round-robin, backends: ["127.0.0.1:$B1", "127.0.0.1:$B2"] }
   rp: { policy: round-robin, backends: ["127.0.0.1:$R1", "127.0.0.1:$R2"] }
@@ -230,3 +231,13 @@ cpu_pcts() { awk -v a="$1" -v b="$2" 'BEGIN{split(a,x," ");split(b,y," ");
   printf "%.0f %.0f %.1f %.0f", 100*(y[1]-x[1])/t0, 100*(y[5]-x[5])/t1, 100*(y[3]-x[3]+y[7]-x[7])/(t0+t1),
     100*(y[4]-x[4])/t0 + 100*(y[8]-x[8])/t1}'; }
 now() { date +%s.%N; }
+# procsnap: "pid comm ticks" for every process (utime+stime+cutime+cstime: a parent that reaps
+# short-lived children, e.g. a test runner, shows their CPU too). foreign_top BEFORE AFTER EXCLUDE_PIDS
+# lists the 3 biggest consumers outside the given PIDs: who disturbed a run.
+procsnap() { awk '{c=$0; sub(/^.*\) /,"",c); split(c,a," "); n=$0; sub(/^[0-9]+ \(/,"",n); sub(/\) .*$/,"",n); gsub(/ /,"_",n);
+  print $1, n, a[12]+a[13]+a[14]+a[15]}' /proc/[0-9]*/stat 2>/dev/null; }
+foreign_top() {
+  awk -v ex=" $3 " -v clk="$CLK" 'NR==FNR{b[$1]=$3; next}
+    index(ex, " "$1" ")==0 && $2!="wrk" && $2!="redis-benchmark" && $2!="timeout" {d=$3-b[$1]; if(d>0) printf "%d %s(%s)\n", d, $2, $1}' \
+    <(echo "$1") <(echo "$2") | sort -rn | head -3 | awk -v clk="$CLK" '{printf "%s %.1fs  ", $2, $1/clk}'
+}

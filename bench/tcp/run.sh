@@ -7,7 +7,7 @@
 #   PROXIES="direct haproxy-tcp node-pipe switchyard"
 #   CASES="small 18k close redis-set redis-get"   REPS_18K=$REPS (repetitions of the 18k case)
 #   WARMUP=3 (seconds per proxy and HTTP case)  CONNS=50 (wrk -c and redis-benchmark -c)  PIPELINE=16 (redis -P)
-#   NOISE_MAX=10 RETRY_NOISY=2 (re-run a run with more than NOISE_MAX % foreign CPU, up to RETRY_NOISY times)
+#   NOISE_MAX=10 RETRY_NOISY=3 (re-run a run with more than NOISE_MAX % foreign CPU, up to RETRY_NOISY times)
 #   CPU_LOAD=0 (wrk, redis-benchmark, nginx, redis-server)  CPU_PROXY=1 (the proxy under test, alone)
 #   NODE=node (the node binary: Node 20 or 24, whichever is first on PATH by default)
 #   OUT=bench/results/tcp-<date>.tsv (QUICK: tcp-<date>-quick.tsv; an existing file gets a time suffix)
@@ -28,7 +28,7 @@ PROXIES=${PROXIES:-"direct haproxy-tcp node-pipe switchyard"}
 CONNS=${CONNS:-50}
 PIPELINE=${PIPELINE:-16}
 NOISE_MAX=${NOISE_MAX:-10}
-RETRY_NOISY=${RETRY_NOISY:-2}
+RETRY_NOISY=${RETRY_NOISY:-3}
 DATE=$(date +%F)
 if [[ -z ${OUT:-} ]]; then
   OUT=$ROOT/bench/results/tcp-$DATE$([[ ${QUICK:-0} == 1 ]] && echo -quick).tsv
@@ -80,10 +80,12 @@ run_load() {
   local ppids bpids="${PID[backends]} ${PID[redis1]} ${PID[redis2]}"
   if [[ $tool == redis ]]; then ppids=$(redis_pid "$px"); else ppids=$(http_pid "$px"); fi
   local c0 c1 p0 p1 b0 b1 t0 t1 el tm
+  local s0 s1; s0=$(procsnap)
   c0=$(cpustat); p0=$(ticks $ppids); b0=$(ticks $bpids); t0=$(now)
   TIMEFORMAT='%U %S'
   { time "$@" >"$RUN/last.out" 2>&1; } 2>"$RUN/last.time" || true
   t1=$(now); c1=$(cpustat); p1=$(ticks $ppids); b1=$(ticks $bpids)
+  s1=$(procsnap)
   el=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')
   tm=$(awk '{printf "%.3f", $1+$2}' "$RUN/last.time")                       # client CPU seconds
   local pc bc cc cp
@@ -110,6 +112,8 @@ run_load() {
   # other = user+system time on both CPUs not accounted to proxy, backends or client: foreign load (noise)
   local other; other=$(awk -v a="$procs" -v p="$pc" -v q="$bc" -v c="$cc" 'BEGIN{o=a-p-q-c; printf "%.0f", (o<0?0:o)}')
   LAST_OTHER=$other
+  LAST_FOREIGN=""
+  ((other <= NOISE_MAX)) || LAST_FOREIGN=$(foreign_top "$s0" "$s1" "$$ $BASHPID ${STARTED[*]//*:/} $(for e in ${STARTED[*]//*:/}; do ps -o pid= --ppid "$e"; done)")
   local nerr; nerr=$(cut -f6 <<<"$res")
   ((${nerr:-0} == 0)) || cp "$RUN/last.out" "$RUN/errors-$cs-$px-r$rep-$(date +%s).out"
   if [[ -z $ppids ]]; then pc="" cpus="" usr=""; fi
@@ -124,7 +128,7 @@ measure() {
   for ((n = 0; n <= RETRY_NOISY; n++)); do
     run_load "$@"
     ((LAST_OTHER <= NOISE_MAX)) && return 0
-    log "  ^ disturbed (foreign CPU ${LAST_OTHER}%), retrying"; sleep 3
+    log "  ^ disturbed (foreign CPU ${LAST_OTHER}%; top foreign processes: ${LAST_FOREIGN:-none seen}), retrying"; sleep 5
   done
 }
 
@@ -151,19 +155,27 @@ run_case() { # run_case CASE PROXY REP
 }
 
 # ---------------------------------------------------------------- warm-up (JIT), and sizing of redis runs
-declare -A RN=()
-log "warm-up ${WARMUP}s per proxy and HTTP case; redis runs sized to about ${DUR}s each"
+declare -A RN=() WARM=()
+log "warm-up ${WARMUP}s per proxy and case"
 for px in $PROXIES; do
   for cs in $CASES; do
     case $cs in
       small | 18k | close) wrk_run "$px" "$cs" "$WARMUP" >/dev/null 2>&1 || true ;;
       redis-set | redis-get)
         op=${cs#redis-}
-        r=$(redis_run "$px" "$op" 200000 2>/dev/null | redis_rps) || r=0
-        RN[$px-$op]=$(awk -v r="${r:-0}" -v d="$DUR" 'BEGIN{n=int(r*d/10000)*10000; print (n<100000?100000:n)}')
-        log "  redis $op via $px: ${r:-?} req/s warm-up -> -n ${RN[$px-$op]}" ;;
+        r=$(redis_run "$px" "$op" $((300000 * WARMUP)) 2>/dev/null | redis_rps) || r=0
+        WARM[$px-$op]=${r:-0} ;;
     esac
   done
+done
+# redis-benchmark counts requests, not time: size every target's runs of an op alike, to last
+# about DUR seconds at the fastest warm-up rate (slower proxies take a little longer).
+for op in set get; do
+  [[ " $CASES " == *" redis-$op "* ]] || continue
+  max=0; for px in $PROXIES; do max=$(awk -v a="$max" -v b="${WARM[$px-$op]}" 'BEGIN{print (b>a?b:a)}'); done
+  n=$(awk -v r="$max" -v d="$DUR" 'BEGIN{n=int(r*d/10000)*10000; print (n<100000?100000:n)}')
+  for px in $PROXIES; do RN[$px-$op]=$n; done
+  log "redis $op warm-up req/s: $(for px in $PROXIES; do printf '%s=%s ' "$px" "${WARM[$px-$op]}"; done)-> -n $n"
 done
 
 # ---------------------------------------------------------------- matrix, interleaved by repetition

@@ -42,9 +42,12 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
     throw new SwitchyardError('SY_CLI_USAGE', `demo: ${formatIssues(config.issues)}`);
   }
   const balancer = new Balancer(config.config, { logger: log });
+  const started = balancer.start();
+  const serving = serveUntilSignal(balancer, log, started, closeBackends);
   try {
-    await balancer.start();
+    await started;
   } catch (err) {
+    serving.dispose();
     await closeBackends();
     throw err;
   }
@@ -64,7 +67,7 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
       '',
     ].join('\n'),
   );
-  return serveUntilSignal(balancer, log, closeBackends);
+  return serving.done;
 }
 
 export async function demoBackendCommand(argv: readonly string[], io: CliIo): Promise<number> {

@@ -38,6 +38,13 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const log = createLogger({ level: level ?? result.config.logLevel });
   const balancer = new Balancer(result.config, { logger: log });
   log.info({ event: 'start', config: file, pid: process.pid, node: process.version }, `switchyard starting with ${file}`);
-  await balancer.start();
-  return serveUntilSignal(balancer, log);
+  const started = balancer.start();
+  const serving = serveUntilSignal(balancer, log, started);
+  try {
+    await started;
+  } catch (err) {
+    serving.dispose();
+    throw err;
+  }
+  return serving.done;
 }
