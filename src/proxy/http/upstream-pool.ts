@@ -1,0 +1,220 @@
+/**
+ * Keep-alive connections to backends for the HTTP data path. Per backend, a LIFO stack of
+ * idle connections (the most recently used is the least likely to have been closed by the
+ * backend). An idle connection expires before the backend would close it: at our idle
+ * timeout, or one second before a `Keep-Alive: timeout=N` hint from the backend.
+ *
+ * Socket events go to module-level handlers that dispatch to the connection's current
+ * owner (the exchange using it), so no closure is created per connection or per request.
+ */
+import { connect, type Socket, type TcpNetConnectOpts } from 'node:net';
+import type { Clock } from '../../core/clock.js';
+import type { Backend } from '../../upstream/backend.js';
+
+export interface UpstreamOwner {
+  onUpstreamConnect(conn: UpstreamConnection): void;
+  onUpstreamData(conn: UpstreamConnection, chunk: Buffer): void;
+  onUpstreamEnd(conn: UpstreamConnection): void;
+  onUpstreamClose(conn: UpstreamConnection, error: NodeJS.ErrnoException | undefined): void;
+  onUpstreamDrain(conn: UpstreamConnection): void;
+  onUpstreamTimeout(conn: UpstreamConnection): void;
+}
+
+const kConn = Symbol('switchyard.upstream');
+type TaggedSocket = Socket & { [kConn]?: UpstreamConnection };
+
+export class UpstreamConnection {
+  owner: UpstreamOwner | null;
+  connected = false;
+  /** Requests completed on this connection (0 = fresh). */
+  uses = 0;
+  /** When an idle connection must be closed (clock ms). */
+  idleDeadline = 0;
+  error: NodeJS.ErrnoException | undefined;
+  closed = false;
+
+  constructor(
+    readonly socket: Socket,
+    readonly backend: Backend,
+    owner: UpstreamOwner,
+  ) {
+    this.owner = owner;
+  }
+}
+
+export interface UpstreamPoolOptions {
+  readonly clock: Clock;
+  /** Most idle connections kept per backend. */
+  readonly maxIdlePerBackend: number;
+  /** Longest an idle connection is kept. */
+  readonly idleTimeoutMs: number;
+  readonly bufferSize: number;
+}
+
+export class UpstreamPool {
+  private readonly idle = new Map<Backend, UpstreamConnection[]>();
+  private idleTotal = 0;
+
+  constructor(private readonly opts: UpstreamPoolOptions) {}
+
+  /** Idle connections kept now (for one backend, or all). */
+  idleCount(backend?: Backend): number {
+    return backend ? (this.idle.get(backend)?.length ?? 0) : this.idleTotal;
+  }
+
+  /**
+   * A connection to `backend` for `owner`: an idle one if any is still fit, else a new one.
+   * A new one reports `onUpstreamConnect` when connected; a reused one is ready at once.
+   */
+  acquire(backend: Backend, owner: UpstreamOwner, connectTimeoutMs: number): UpstreamConnection {
+    const stack = this.idle.get(backend);
+    const now = this.opts.clock.now();
+    while (stack && stack.length > 0) {
+      const conn = stack.pop() as UpstreamConnection;
+      this.idleTotal--;
+      if (conn.closed || conn.socket.destroyed || conn.socket.readableEnded || now >= conn.idleDeadline) {
+        conn.socket.destroy();
+        continue;
+      }
+      conn.owner = owner;
+      conn.socket.setTimeout(0);
+      return conn;
+    }
+    const options: TcpNetConnectOpts & { highWaterMark: number } = {
+      host: backend.connectHost,
+      port: backend.spec.port,
+      noDelay: true,
+      highWaterMark: this.opts.bufferSize,
+    };
+    const socket = connect(options) as TaggedSocket;
+    const conn = new UpstreamConnection(socket, backend, owner);
+    socket[kConn] = conn;
+    socket.setTimeout(connectTimeoutMs);
+    socket.on('connect', onConnect);
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('drain', onDrain);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.on('timeout', onTimeout);
+    return conn;
+  }
+
+  /**
+   * Gives a connection back after a complete exchange. It is kept for reuse when the
+   * backend allows it (`reusable`) and the stack has room; otherwise it is closed.
+   * `keepAliveHintMs` is the backend's `Keep-Alive: timeout=` in ms, if it sent one.
+   */
+  release(conn: UpstreamConnection, reusable: boolean, keepAliveHintMs?: number): void {
+    conn.owner = null;
+    conn.uses++;
+    const s = conn.socket;
+    if (!reusable || conn.closed || s.destroyed || s.readableEnded || s.writableEnded || s.writableLength > 0) {
+      s.destroy();
+      return;
+    }
+    let stack = this.idle.get(conn.backend);
+    if (!stack) {
+      stack = [];
+      this.idle.set(conn.backend, stack);
+    }
+    if (stack.length >= this.opts.maxIdlePerBackend) {
+      s.destroy();
+      return;
+    }
+    let ttl = this.opts.idleTimeoutMs;
+    if (keepAliveHintMs !== undefined) ttl = Math.min(ttl, Math.max(0, keepAliveHintMs - 1000));
+    if (ttl <= 0) {
+      s.destroy();
+      return;
+    }
+    conn.idleDeadline = this.opts.clock.now() + ttl;
+    s.resume();
+    stack.push(conn);
+    this.idleTotal++;
+  }
+
+  /** Closes a connection that must not be reused (framing error, abort). */
+  discard(conn: UpstreamConnection): void {
+    conn.owner = null;
+    conn.socket.destroy();
+  }
+
+  /** Closes idle connections past their deadline; call from a shared interval. */
+  sweep(): void {
+    const now = this.opts.clock.now();
+    for (const stack of this.idle.values()) {
+      let kept = 0;
+      for (const conn of stack) {
+        if (now >= conn.idleDeadline || conn.closed) {
+          conn.socket.destroy();
+          this.idleTotal--;
+        } else stack[kept++] = conn;
+      }
+      stack.length = kept;
+    }
+  }
+
+  /** Closes every idle connection (shutdown, or a backend removed). */
+  close(backend?: Backend): void {
+    for (const [b, stack] of this.idle) {
+      if (backend && b !== backend) continue;
+      for (const conn of stack) conn.socket.destroy();
+      this.idleTotal -= stack.length;
+      stack.length = 0;
+    }
+  }
+}
+
+function connOf(s: Socket): UpstreamConnection {
+  return (s as TaggedSocket)[kConn] as UpstreamConnection;
+}
+
+function onConnect(this: Socket): void {
+  const c = connOf(this);
+  c.connected = true;
+  this.setTimeout(0);
+  c.owner?.onUpstreamConnect(c);
+}
+
+function onData(this: Socket, chunk: Buffer): void {
+  const c = connOf(this);
+  if (c.owner) c.owner.onUpstreamData(c, chunk);
+  else {
+    // Bytes from an idle connection are a protocol error: the backend spoke out of turn.
+    c.closed = true;
+    this.destroy();
+  }
+}
+
+function onEnd(this: Socket): void {
+  const c = connOf(this);
+  if (c.owner) c.owner.onUpstreamEnd(c);
+  else {
+    c.closed = true;
+    this.destroy();
+  }
+}
+
+function onDrain(this: Socket): void {
+  const c = connOf(this);
+  c.owner?.onUpstreamDrain(c);
+}
+
+function onError(this: Socket, err: NodeJS.ErrnoException): void {
+  connOf(this).error = err;
+}
+
+function onClose(this: Socket): void {
+  const c = connOf(this);
+  c.closed = true;
+  const owner = c.owner;
+  c.owner = null;
+  owner?.onUpstreamClose(c, c.error);
+}
+
+function onTimeout(this: Socket): void {
+  const c = connOf(this);
+  if (c.owner) c.owner.onUpstreamTimeout(c);
+  else this.destroy();
+}
