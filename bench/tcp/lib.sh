@@ -157,6 +157,7 @@ pools:
   rp: { policy: round-robin, backends: ["127.0.0.1:$R1", "127.0.0.1:$R2"] }
 timeouts:
   drain: 2s
+${SY_YAML_EXTRA:-}
 EOF
   (cd "$ROOT" && "$NODE" bin/switchyard.js check -c "$RUN/conf/switchyard.yaml" >&2)
 }

@@ -8,7 +8,9 @@
 #   CASES="small 18k close redis-set redis-get"   REPS_18K=$REPS (repetitions of the 18k case)
 #   WARMUP=3 (seconds per proxy and HTTP case)  CONNS=50 (wrk -c and redis-benchmark -c)  PIPELINE=16 (redis -P)
 #   NOISE_MAX=10 RETRY_NOISY=3 (re-run a run with more than NOISE_MAX % foreign CPU, up to RETRY_NOISY times)
+#   QUIET_MAX=20 (before each run, wait up to this many seconds for a second with < NOISE_MAX % CPU busy)
 #   CPU_LOAD=0 (wrk, redis-benchmark, nginx, redis-server)  CPU_PROXY=1 (the proxy under test, alone)
+#   SY_YAML_EXTRA="bufferSize: 16KiB" (top-level lines appended to Switchyard's generated config)
 #   NODE=node (the node binary: Node 20 or 24, whichever is first on PATH by default)
 #   OUT=bench/results/tcp-<date>.tsv (QUICK: tcp-<date>-quick.tsv; an existing file gets a time suffix)
 #   RUN=/tmp/switchyard-bench-tcp.<pid> (scratch: configs, logs)  PORT_SHIFT="0 1000 ..."  SKIP_INSTALL=1  BUILD=1
@@ -31,7 +33,8 @@ NOISE_MAX=${NOISE_MAX:-10}
 RETRY_NOISY=${RETRY_NOISY:-3}
 DATE=$(date +%F)
 if [[ -z ${OUT:-} ]]; then
-  OUT=$ROOT/bench/results/tcp-$DATE$([[ ${QUICK:-0} == 1 ]] && echo -quick).tsv
+  OUT=$ROOT/bench/results/tcp-$DATE.tsv
+  [[ ${QUICK:-0} == 1 ]] && OUT=${OUT%.tsv}-quick.tsv
   [[ -e $OUT ]] && OUT=${OUT%.tsv}-$(date +%H%M%S).tsv
 fi
 mkdir -p "$RUN" "$(dirname "$OUT")"
@@ -70,7 +73,7 @@ sanity "$PROXIES"
 
 # ---------------------------------------------------------------- one measurement
 # TSV columns (one line per run; summarize.mjs reads them by name):
-[[ -s $OUT ]] || printf '%s\n' "tool	case	proxy	conns	rep	requests	secs	rps	p50_ms	p99_ms	errors	proxy_cpu_s	proxy_us_req	proxy_cpu	backend_cpu	client_cpu	cpu_load	cpu_proxy	steal	other_cpu	node" >"$OUT"
+[[ -s $OUT ]] || printf '%s\n' "tool	case	proxy	conns	rep	requests	secs	rps	p50_ms	p99_ms	errors	proxy_cpu_s	proxy_us_req	proxy_cpu	backend_cpu	client_cpu	cpu_load	cpu_proxy	steal	other_cpu	node	tw_before	waited_s" >"$OUT"
 NODE_V=$("$NODE" --version)
 
 pct_of() { awk -v t="$1" -v s="$2" -v c="$CLK" 'BEGIN{ printf "%.0f", 100*t/c/s }'; }   # ticks, seconds -> % of one CPU
@@ -80,7 +83,8 @@ run_load() {
   local ppids bpids="${PID[backends]} ${PID[redis1]} ${PID[redis2]}"
   if [[ $tool == redis ]]; then ppids=$(redis_pid "$px"); else ppids=$(http_pid "$px"); fi
   local c0 c1 p0 p1 b0 b1 t0 t1 el tm
-  local s0 s1; s0=$(procsnap)
+  local s0 s1 tw; tw=$(awk '$1=="TCP:"{for(i=2;i<NF;i++) if($i=="tw") print $(i+1)}' /proc/net/sockstat)
+  s0=$(procsnap)
   c0=$(cpustat); p0=$(ticks $ppids); b0=$(ticks $bpids); t0=$(now)
   TIMEFORMAT='%U %S'
   { time "$@" >"$RUN/last.out" 2>&1; } 2>"$RUN/last.time" || true
@@ -117,18 +121,33 @@ run_load() {
   local nerr; nerr=$(cut -f6 <<<"$res")
   ((${nerr:-0} == 0)) || cp "$RUN/last.out" "$RUN/errors-$cs-$px-r$rep-$(date +%s).out"
   if [[ -z $ppids ]]; then pc="" cpus="" usr=""; fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$cs" "$px" "$CONNS" "$rep" "$res" \
-    "$cpus" "$usr" "$pc" "$bc" "$cc" "$cpu0" "$cpu1" "$steal" "$other" "$NODE_V" >>"$OUT"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$cs" "$px" "$CONNS" "$rep" "$res" \
+    "$cpus" "$usr" "$pc" "$bc" "$cc" "$cpu0" "$cpu1" "$steal" "$other" "$NODE_V" "$tw" "$WAITED" >>"$OUT"
   log "$(tail -1 "$OUT" | cut -f1-3,5-20 | tr '\t' ' ')"
 }
 # measure: run_load, re-run (up to RETRY_NOISY times) while disturbed by more than NOISE_MAX % foreign
 # CPU. Every attempt stays in the TSV; summarize.mjs keeps, per repetition, the least disturbed one.
+QUIET_MAX=${QUIET_MAX:-20}
+# wait_quiet: between runs our servers idle, so CPU busy now is foreign. Wait (up to QUIET_MAX s)
+# for one second with less than NOISE_MAX % busy over both CPUs; sets WAITED (seconds).
+wait_quiet() {
+  local a b busy t0=$SECONDS said=0
+  while :; do
+    a=$(cpustat); sleep 1; b=$(cpustat)
+    busy=$(cpu_pcts "$a" "$b" | awk '{print $1 + $2}')
+    ((busy < NOISE_MAX)) && break
+    ((said)) || { log "  machine busy (${busy}% CPU, not ours): waiting up to ${QUIET_MAX}s"; said=1; }
+    ((SECONDS - t0 < QUIET_MAX)) || { log "  still busy after ${QUIET_MAX}s: measuring anyway"; break; }
+  done
+  WAITED=$((SECONDS - t0 - 1))
+}
 measure() {
   local n
   for ((n = 0; n <= RETRY_NOISY; n++)); do
+    wait_quiet
     run_load "$@"
     ((LAST_OTHER <= NOISE_MAX)) && return 0
-    log "  ^ disturbed (foreign CPU ${LAST_OTHER}%; top foreign processes: ${LAST_FOREIGN:-none seen}), retrying"; sleep 5
+    log "  ^ disturbed (foreign CPU ${LAST_OTHER}%; top foreign processes: ${LAST_FOREIGN:-none seen}), retrying"
   done
 }
 
@@ -186,7 +205,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
   order=$PROXIES; ((rep % 2 == 0)) && order=$(echo $PROXIES | tr ' ' '\n' | tac | tr '\n' ' ')
   for cs in $CASES; do
     [[ $cs == 18k ]] && ((rep > REPS_18K)) && continue
-    for px in $order; do run_case "$cs" "$px" "$rep"; sleep 1; done
+    for px in $order; do run_case "$cs" "$px" "$rep"; done   # measure() waits for a quiet second first
   done
 done
 

@@ -32,6 +32,7 @@ const median = (xs) => {
   return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
 };
 const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+const fmtUs = (x) => fmt(x, Number.isFinite(x) && x < 10 ? 2 : 1);
 const spread = (xs) => {
   const a = xs.filter(Number.isFinite);
   if (a.length < 2) return '';
@@ -82,7 +83,7 @@ for (const node of nodes) {
         xd: ratio(cs, p, 'direct', rps),
       };
       out.push(`| ${p} | ${fmt(median(r))}${spread(r)} | ${fmt(median(R.map((x) => num(x.p50_ms))), 2)} | ${fmt(median(R.map((x) => num(x.p99_ms))), 2)} | ` +
-        `${fmt(median(R.map((x) => num(x.proxy_cpu))))} | ${fmt(row.us, 1)}${spread(R.map(us))} | ${fmt(row.xh, 2)} | ${fmt(row.xn, 2)} | ${fmt(row.xd, 2)} | ` +
+        `${fmt(median(R.map((x) => num(x.proxy_cpu))))} | ${fmtUs(row.us)}${spread(R.map(us))} | ${fmt(row.xh, 2)} | ${fmt(row.xn, 2)} | ${fmt(row.xd, 2)} | ` +
         `${fmt(median(R.map((x) => num(x.cpu_load))))} | ${fmt(median(R.map((x) => num(x.cpu_proxy))))} | ` +
         `${fmt(Math.max(...R.map((x) => num(x.other_cpu))))} | ${R.reduce((s, x) => s + num(x.errors), 0)} |`);
       if (p === 'switchyard') headline.push({ cs, ...row, h: median(pick(cs, 'haproxy-tcp').map(us)), n: median(pick(cs, 'node-pipe').map(us)) });
@@ -92,7 +93,7 @@ for (const node of nodes) {
     out.push('\n### Switchyard at a glance: proxy CPU µs per request (medians)\n');
     out.push('| case | haproxy-tcp | node-pipe | switchyard | × haproxy-tcp | × node-pipe | req/s × direct |');
     out.push('|---|---:|---:|---:|---:|---:|---:|');
-    for (const h of headline) out.push(`| ${h.cs} | ${fmt(h.h, 1)} | ${fmt(h.n, 1)} | ${fmt(h.us, 1)} | ${fmt(h.xh, 2)} | ${fmt(h.xn, 2)} | ${fmt(h.xd, 2)} |`);
+    for (const h of headline) out.push(`| ${h.cs} | ${fmtUs(h.h)} | ${fmtUs(h.n)} | ${fmtUs(h.us)} | ${fmt(h.xh, 2)} | ${fmt(h.xn, 2)} | ${fmt(h.xd, 2)} |`);
   }
 }
 

@@ -28,21 +28,62 @@ export interface PoolSpec {
   readonly retryOnEmptyResponse: boolean;
   readonly recheckIntervalMs: number;
   readonly recheckAllDownIntervalMs: number;
+  readonly http: HttpPoolSpec;
+}
+
+export interface HttpPoolSpec {
+  readonly maxIdleConnections: number;
+  readonly idleTimeoutMs: number;
+  readonly retries: number;
+}
+
+export interface HttpRouteSpec {
+  readonly host: string | undefined;
+  readonly pathPrefix: string | undefined;
+  /** Lower-case names; value undefined = any value. */
+  readonly headers: readonly { readonly name: string; readonly value: string | undefined }[];
+  readonly pool: string;
+}
+
+export interface HttpListenerSpec {
+  readonly maxHeaderBytes: number;
+  readonly maxUriBytes: number;
+  readonly maxHeaders: number;
+  /** 0 = unlimited. */
+  readonly maxBodyBytes: number;
+  readonly headerTimeoutMs: number;
+  /** 0 = no limit. */
+  readonly requestTimeoutMs: number;
+  readonly responseTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly unknownHost: 404 | 421;
+  readonly xForwarded: boolean;
+  readonly forwarded: boolean;
+  readonly via: string | undefined;
+  /** CIDR strings, validated. */
+  readonly trustedProxies: readonly string[];
+  readonly accessLog: 'off' | 'json' | 'combined';
+  /** "-" = standard output. */
+  readonly accessLogFile: string;
 }
 
 export interface ListenerSpec {
   readonly name: string;
-  readonly protocol: 'tcp';
+  readonly protocol: 'tcp' | 'http';
   /** Host "*" means all interfaces. */
   readonly bind: readonly Endpoint[];
-  /** Every pool this listener may send to (blue/green groups); at least one. */
+  /** Every pool this listener may send to (blue/green groups); at least one for TCP. */
   readonly pools: readonly string[];
-  /** The pool receiving new connections; one of `pools`. */
-  readonly activePool: string;
+  /** The pool receiving new connections (HTTP: requests no route matches); one of `pools`. Undefined only for an HTTP listener with routes and no default. */
+  readonly activePool: string | undefined;
   /** 0 = unlimited. */
   readonly maxConnections: number;
   /** 0 disables. */
   readonly idleTimeoutMs: number;
+  /** HTTP listeners: routes in config order (the route table ranks them). */
+  readonly routes: readonly HttpRouteSpec[];
+  /** HTTP listeners only. */
+  readonly http: HttpListenerSpec | undefined;
 }
 
 export interface RuntimeConfig {

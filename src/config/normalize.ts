@@ -7,7 +7,8 @@ import { SwitchyardError } from '../core/errors.js';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../core/address.js';
 import { parseDuration, parseSize } from '../core/units.js';
 import type { ConfigParsed, ListenerParsed, PoolParsed } from './schema.js';
-import type { BackendSpec, ListenerSpec, PoolSpec, RuntimeConfig } from './model.js';
+import type { BackendSpec, HttpListenerSpec, ListenerSpec, PoolSpec, RuntimeConfig } from './model.js';
+import { HttpListenerSchema } from './schema-http.js';
 
 function fail(path: string, reason: string): never {
   throw new SwitchyardError('SY_CONFIG_INVALID', `${path}: ${reason}`, { details: { issues: [{ path, message: reason }] } });
@@ -56,6 +57,11 @@ function pool(name: string, p: PoolParsed, defaultConnectMs: number): PoolSpec {
     retryOnEmptyResponse: p.failover.retryOnEmptyResponse,
     recheckIntervalMs: ms(p.recheck.interval, `${at}.recheck.interval`),
     recheckAllDownIntervalMs: ms(p.recheck.allDownInterval, `${at}.recheck.allDownInterval`),
+    http: {
+      maxIdleConnections: p.http.maxIdleConnections,
+      idleTimeoutMs: ms(p.http.idleTimeout, `${at}.http.idleTimeout`),
+      retries: p.http.retries,
+    },
   };
 }
 
@@ -63,7 +69,13 @@ function listener(name: string, l: ListenerParsed, defaultIdleMs: number): Liste
   const at = `listeners.${name}`;
   const binds = typeof l.bind === 'string' ? [l.bind] : l.bind;
   const pools = l.pools ?? (l.pool === undefined ? [] : [l.pool]);
-  const activePool = l.activePool ?? pools[0] ?? fail(at, 'needs "pool" or "pools"');
+  const routes = (l.routes ?? []).map((r) => ({
+    host: r.host,
+    pathPrefix: r.pathPrefix,
+    headers: Object.entries(r.headers ?? {}).map(([name, v]) => ({ name: name.toLowerCase(), value: v === true ? undefined : v })),
+    pool: r.pool,
+  }));
+  const activePool = l.activePool ?? pools[0] ?? (l.protocol === 'http' && routes.length > 0 ? undefined : fail(at, 'needs "pool" or "pools"'));
   return {
     name,
     protocol: l.protocol,
@@ -72,6 +84,28 @@ function listener(name: string, l: ListenerParsed, defaultIdleMs: number): Liste
     activePool,
     maxConnections: l.maxConnections,
     idleTimeoutMs: l.idleTimeout === undefined ? defaultIdleMs : ms(l.idleTimeout, `${at}.idleTimeout`),
+    routes,
+    http: l.protocol === 'http' ? httpListener(l.http ?? HttpListenerSchema.parse({}), `${at}.http`) : undefined,
+  };
+}
+
+function httpListener(h: NonNullable<ListenerParsed['http']>, at: string): HttpListenerSpec {
+  return {
+    maxHeaderBytes: bytes(h.maxHeaderSize, `${at}.maxHeaderSize`),
+    maxUriBytes: bytes(h.maxUriLength, `${at}.maxUriLength`),
+    maxHeaders: h.maxHeaders,
+    maxBodyBytes: bytes(h.maxBodySize, `${at}.maxBodySize`),
+    headerTimeoutMs: ms(h.headerTimeout, `${at}.headerTimeout`),
+    requestTimeoutMs: ms(h.requestTimeout, `${at}.requestTimeout`),
+    responseTimeoutMs: ms(h.responseTimeout, `${at}.responseTimeout`),
+    keepAliveTimeoutMs: ms(h.keepAliveTimeout, `${at}.keepAliveTimeout`),
+    unknownHost: h.unknownHost,
+    xForwarded: h.xForwarded,
+    forwarded: h.forwarded,
+    via: h.via === false ? undefined : h.via,
+    trustedProxies: h.trustedProxies,
+    accessLog: h.accessLog,
+    accessLogFile: h.accessLogFile,
   };
 }
 

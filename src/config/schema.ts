@@ -5,34 +5,14 @@
  */
 import { z } from 'zod';
 import { parseEndpoint, portReason, hostReason } from '../core/address.js';
-import { parseDuration, parseSize } from '../core/units.js';
 import { POLICY_NAMES } from './policy-names.js';
+import { Duration, Size } from './schema-primitives.js';
+import { HttpListenerSchema, HttpPoolSchema, RouteSchema } from './schema-http.js';
+
+export { Duration, Size };
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const NAME_RULE = 'must be 1–64 letters, digits, "_", "." or "-", starting with a letter or digit';
-
-const refineWith =
-  (check: (v: string | number) => string | undefined) =>
-  (v: string | number, ctx: z.core.$RefinementCtx<string | number>): void => {
-    const reason = check(v);
-    if (reason !== undefined) ctx.addIssue({ code: 'custom', message: reason, input: v });
-  };
-
-export const Duration = z
-  .union([z.string(), z.number()])
-  .superRefine(refineWith((v) => {
-    const r = parseDuration(v);
-    return r.ok ? undefined : r.reason;
-  }))
-  .meta({ description: 'A duration: "250ms", "5s", "2m", "1h", or a number of milliseconds.' });
-
-export const Size = z
-  .union([z.string(), z.number()])
-  .superRefine(refineWith((v) => {
-    const r = parseSize(v);
-    return r.ok ? undefined : r.reason;
-  }))
-  .meta({ description: 'A size: "16KiB", "1MiB", "64KB", or a number of bytes.' });
 
 const Port = z
   .number()
@@ -126,16 +106,20 @@ export const PoolSchema = z
       })
       .prefault({})
       .meta({ description: 'Re-checking of backends taken out of rotation after a failed connect.', examples: [{ interval: '10s', allDownInterval: '500ms' }] }),
+    http: HttpPoolSchema.prefault({}),
   })
   .meta({ description: 'A named set of backends with a balancing policy.', examples: [{ policy: 'least-conn', backends: ['10.0.0.5:8001', '10.0.0.6:8001'] }] });
 
 export const ListenerSchema = z
   .strictObject({
-    protocol: z.enum(['tcp']).default('tcp').meta({ description: 'What the listener speaks. `tcp` forwards bytes (layer 4).', examples: ['tcp'] }),
+    protocol: z
+      .enum(['tcp', 'http'])
+      .default('tcp')
+      .meta({ description: 'What the listener speaks. `tcp` forwards bytes (layer 4); `http` parses HTTP/1.1 requests, routes them and forwards them over kept-alive connections (layer 7).', examples: ['http'] }),
     bind: z
       .union([BindAddress, z.array(BindAddress).min(1)])
       .meta({ description: 'One address or a list of addresses to listen on.', examples: ['*:8080', ['127.0.0.1:8080', '[::1]:8080']] }),
-    pool: z.string().optional().meta({ description: 'The pool this listener sends traffic to. Shorthand for `pools: [name]`.', examples: ['web'] }),
+    pool: z.string().optional().meta({ description: 'The pool this listener sends traffic to (for HTTP: requests no route matches). Shorthand for `pools: [name]`.', examples: ['web'] }),
     pools: z
       .array(z.string())
       .min(1)
@@ -143,7 +127,16 @@ export const ListenerSchema = z
       .meta({ description: 'Several pools (blue/green groups), of which `activePool` receives new connections.', examples: [['blue', 'green']] }),
     activePool: z.string().optional().meta({ description: 'Which of `pools` is active at start. Defaults to the first.', examples: ['green'] }),
     maxConnections: Count('Most client connections open at once on this listener (0 = unlimited). Excess connections are closed at once and counted.', 2000).default(10000),
-    idleTimeout: Duration.optional().meta({ description: 'Overrides `timeouts.idle` for this listener.', examples: ['30s'] }),
+    idleTimeout: Duration.optional().meta({ description: 'Overrides `timeouts.idle` for this listener (TCP connections; for HTTP see `http.keepAliveTimeout`).', examples: ['30s'] }),
+    routes: z
+      .array(RouteSchema)
+      .optional()
+      .meta({
+        description:
+          'HTTP only: routes to pools. Priority: exact host, then wildcard host, then no host; then the longest path prefix; then more header conditions; then the order here. A request no route matches goes to the active pool, or gets 404.',
+        examples: [[{ host: 'api.example.com', pool: 'api' }, { pathPrefix: '/static/', pool: 'static' }]],
+      }),
+    http: HttpListenerSchema.optional().meta({ description: 'HTTP settings (protocol: http only).' }),
   })
   .meta({ description: 'A set of bound addresses and the pool(s) they forward to.', examples: [{ bind: '*:8080', pool: 'web' }] });
 

@@ -53,10 +53,25 @@ function checkListeners(input: Obj, out: LocatedIssue[]): void {
   for (const [name, l] of entriesOf(input.listeners)) {
     if (!isObj(l)) continue;
     const base = ['listeners', name];
+    const http = l.protocol === 'http';
+    const hasRoutes = Array.isArray(l.routes) && l.routes.length > 0;
     if (l.pool !== undefined && l.pools !== undefined) {
       out.push({ path: base, message: 'has both "pool" and "pools"; set "pool" for one pool or "pools" for several, not both', target: 'key' });
-    } else if (l.pool === undefined && l.pools === undefined) {
-      out.push({ path: [...base, 'pool'], message: 'is required: set "pool" (one pool) or "pools" (several)', target: 'missing' });
+    } else if (l.pool === undefined && l.pools === undefined && !(http && hasRoutes)) {
+      const message = http ? 'is required: set "pool" (one pool), "pools" (several) or "routes"' : 'is required: set "pool" (one pool) or "pools" (several)';
+      out.push({ path: [...base, 'pool'], message, target: 'missing' });
+    }
+    if (!http) {
+      for (const key of ['routes', 'http'] as const) {
+        if (l[key] !== undefined) out.push({ path: [...base, key], message: 'is for HTTP listeners only: add "protocol: http" or remove it', target: 'key' });
+      }
+    }
+    if (Array.isArray(l.routes)) {
+      l.routes.forEach((r: unknown, i) => {
+        if (!isObj(r) || typeof r.pool !== 'string' || poolNames === undefined || poolNames.includes(r.pool)) return;
+        const known = poolNames.length > 0 ? `pools: ${poolNames.join(', ')}` : 'no pools are defined';
+        out.push({ path: [...base, 'routes', i, 'pool'], message: `no pool named ${describeValue(r.pool)} (${known})`, target: 'value' });
+      });
     }
     const refs = poolRefs(base, l);
     const seen = new Set<string>();

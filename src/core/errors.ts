@@ -33,6 +33,11 @@ export const ERROR_CODES = {
     retryable: false,
     description: 'A listener could not bind its address (in use, not permitted, or not available on this host).',
   },
+  SY_ACCESS_LOG_OPEN: {
+    source: 'runtime',
+    retryable: false,
+    description: 'An HTTP listener\'s access log file could not be opened.',
+  },
   SY_ALREADY_RUNNING: {
     source: 'runtime',
     retryable: false,

@@ -12,6 +12,11 @@ export const TERMINATION_CODES = {
   IT: 'idle timeout: no bytes in either direction for the idle timeout',
   LR: 'local reset: closed by Switchyard at shutdown after the drain timeout',
   LC: 'listener connection limit reached: closed at once',
+  NR: 'HTTP: no route matched the request (404 or 421)',
+  PR: 'HTTP: the request was malformed or refused (400, 413, 414, 431, 501, 505)',
+  CT: 'HTTP: the client did not send the request head or body in time (408)',
+  RT: 'HTTP: the backend sent no response head in time (504)',
+  UP: 'HTTP: the backend sent a malformed response (502)',
 } as const;
 
 export type TerminationCode = keyof typeof TERMINATION_CODES;

@@ -14,6 +14,11 @@ import type { AdminState, BackendTotals, Health } from '../upstream/backend.js';
 import type { UpstreamEvent } from '../upstream/events.js';
 import { Listener, type BoundAddress } from '../listeners/listener.js';
 import { TcpSession, type TcpSessionEnd } from '../proxy/tcp/tcp-session.js';
+import { HttpSession } from '../proxy/http/http-session.js';
+import { UpstreamPool } from '../proxy/http/upstream-pool.js';
+import { DeadlineTicker } from '../proxy/http/deadlines.js';
+import type { RequestStatsSnapshot } from '../observability/request-stats.js';
+import { createHttpListener, type HttpListenerRuntime } from './http-listener.js';
 import { TERMINATION_CODE_LIST, type TerminationCode } from '../proxy/outcomes.js';
 import { tcpProbe } from '../health/active/tcp-probe.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
@@ -50,14 +55,18 @@ export interface PoolSnapshot {
 
 export interface ListenerSnapshot {
   readonly name: string;
-  readonly protocol: 'tcp';
+  readonly protocol: 'tcp' | 'http';
   readonly addresses: readonly BoundAddress[];
   readonly pools: readonly string[];
-  readonly activePool: string;
+  /** null for an HTTP listener with routes only. */
+  readonly activePool: string | null;
   readonly activeConnections: number;
   readonly acceptedConnections: number;
   readonly rejectedConnections: number;
+  /** TCP: per connection; HTTP: per request. */
   readonly terminations: Readonly<Record<TerminationCode, number>>;
+  /** HTTP listeners: request statistics. */
+  readonly requests?: RequestStatsSnapshot;
 }
 
 export interface BalancerSnapshot {
@@ -70,9 +79,16 @@ export interface BalancerSnapshot {
 interface ListenerRuntime {
   readonly spec: ListenerSpec;
   readonly listener: Listener;
-  activePool: string;
-  readonly sessions: Set<TcpSession>;
+  activePool: string | undefined;
+  readonly sessions: Set<Session>;
   readonly terminations: Record<TerminationCode, number>;
+  http: HttpListenerRuntime | undefined;
+}
+
+/** What shutdown needs of a connection's session, TCP or HTTP. */
+interface Session {
+  drain(): void;
+  destroy(): void;
 }
 
 function zeroTerminations(): Record<TerminationCode, number> {
@@ -91,6 +107,9 @@ export class Balancer {
   private state: BalancerSnapshot['state'] = 'new';
   private startedAt = 0;
   private stopping: Promise<void> | undefined;
+  private readonly upstreams: UpstreamPool;
+  private readonly ticker: DeadlineTicker;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     readonly config: RuntimeConfig,
@@ -100,6 +119,8 @@ export class Balancer {
     this.random = opts.random ?? systemRandom;
     this.log = opts.logger ?? silentLogger();
     this.lookup = opts.lookup ?? systemLookup;
+    this.upstreams = new UpstreamPool({ clock: this.clock, bufferSize: config.bufferSize, maxIdlePerBackend: 32, idleTimeoutMs: 4000 });
+    this.ticker = new DeadlineTicker(this.clock);
     for (const spec of config.pools) {
       this.pools.set(
         spec.name,
@@ -121,13 +142,16 @@ export class Balancer {
     try {
       if (this.config.resolve === 'once') await resolveBackends([...this.pools.values()].flatMap((p) => p.backends), this.lookup);
       for (const spec of this.config.listeners) await this.startListener(spec);
+      this.sweeper = setInterval(() => this.upstreams.sweep(), 1000);
+      this.sweeper.unref();
     } catch (err) {
       await this.stop({ drainTimeoutMs: 0 });
       throw err;
     }
     for (const l of this.listeners.values()) {
       const addrs = l.listener.addresses().map((a) => formatEndpoint({ host: a.address, port: a.port }));
-      this.log.info({ event: 'listener-start', listener: l.spec.name, addresses: addrs, pool: l.activePool }, `listening on ${addrs.join(', ')} → pool ${l.activePool}`);
+      const to = l.activePool === undefined ? `${l.spec.routes.length} route(s)` : `pool ${l.activePool}`;
+      this.log.info({ event: 'listener-start', listener: l.spec.name, protocol: l.spec.protocol, addresses: addrs, pool: l.activePool ?? null }, `${l.spec.protocol} listening on ${addrs.join(', ')} → ${to}`);
     }
   }
 
@@ -188,11 +212,12 @@ export class Balancer {
         protocol: spec.protocol,
         addresses: l ? l.listener.addresses() : [],
         pools: spec.pools,
-        activePool: l?.activePool ?? spec.activePool,
+        activePool: l?.activePool ?? spec.activePool ?? null,
         activeConnections: l?.listener.activeConnections ?? 0,
         acceptedConnections: l?.listener.accepted ?? 0,
         rejectedConnections: l?.listener.rejected ?? 0,
         terminations: { ...(l?.terminations ?? zeroTerminations()) },
+        ...(l?.http ? { requests: l.http.stats.snapshot(this.clock.now()) } : {}),
       };
     });
     return { state: this.state, uptimeMs: this.state === 'new' ? 0 : this.clock.now() - this.startedAt, listeners, pools };
@@ -214,6 +239,7 @@ export class Balancer {
       activePool: spec.activePool,
       sessions: new Set(),
       terminations: zeroTerminations(),
+      http: undefined,
       listener: new Listener({
         name: spec.name,
         bind: spec.bind,
@@ -225,14 +251,33 @@ export class Balancer {
         },
       }),
     };
-    await rt.listener.start();
+    if (spec.protocol === 'http') {
+      rt.http = createHttpListener(spec, {
+        clock: this.clock,
+        upstreams: this.upstreams,
+        ticker: this.ticker,
+        bufferSize: this.config.bufferSize,
+        activePool: () => (rt.activePool === undefined ? undefined : this.pools.get(rt.activePool)),
+        pool: (name) => this.pools.get(name),
+        onRequestEnd: (code) => {
+          rt.terminations[code]++;
+        },
+      });
+    }
     this.listeners.set(spec.name, rt);
+    await rt.listener.start();
   }
 
   private onConnection(rt: ListenerRuntime, socket: Socket): void {
+    if (rt.http) {
+      const session = new HttpSession(socket, rt.http.ctx);
+      rt.sessions.add(session);
+      socket.once('close', () => rt.sessions.delete(session));
+      return;
+    }
     const session: TcpSession = new TcpSession(socket, {
       clock: this.clock,
-      activePool: () => this.pool(rt.activePool),
+      activePool: () => this.pool(rt.activePool ?? ''),
       idleTimeoutMs: rt.spec.idleTimeoutMs,
       bufferSize: this.config.bufferSize,
       onEnd: (end) => {
@@ -303,6 +348,7 @@ export class Balancer {
     // Stop accepting everywhere first, then wait for open connections (closing a server resolves only when its connections end).
     // The log line comes after, so whoever reads it knows no new connection is accepted any more.
     const closed = Promise.all(rts.map((l) => l.listener.close()));
+    for (const l of rts) for (const s of l.sessions) s.drain();
     const open = rts.reduce((n, l) => n + l.sessions.size, 0);
     this.log.info({ event: 'stopping', openConnections: open, drainTimeoutMs }, `stopping: ${open} open connection(s), draining for up to ${drainTimeoutMs} ms`);
     const idle = Promise.all(rts.map((l) => l.listener.whenIdle()));
@@ -318,7 +364,7 @@ export class Balancer {
       let n = 0;
       for (const l of rts) {
         for (const s of l.sessions) {
-          s.destroy('LR');
+          s.destroy();
           n++;
         }
         l.listener.destroyConnections();
@@ -326,6 +372,10 @@ export class Balancer {
       if (n > 0) this.log.warn({ event: 'drain-timeout', closed: n }, `drain timeout: closed ${n} connection(s)`);
     }
     await closed;
+    clearInterval(this.sweeper);
+    this.upstreams.close();
+    this.ticker.close();
+    await Promise.all(rts.flatMap((l) => (l.http ? [l.http.close()] : [])));
     for (const p of this.pools.values()) p.close();
     this.state = 'stopped';
     this.log.info({ event: 'stopped' }, 'stopped');

@@ -34,8 +34,10 @@ const FULL: RuntimeConfig = {
       activePool: 'green',
       maxConnections: 500,
       idleTimeoutMs: 45_000,
+      routes: [],
+      http: undefined,
     },
-    { name: 'admin', protocol: 'tcp', bind: [{ host: '127.0.0.1', port: 9000 }], pools: ['green'], activePool: 'green', maxConnections: 10_000, idleTimeoutMs: 0 },
+    { name: 'admin', protocol: 'tcp', bind: [{ host: '127.0.0.1', port: 9000 }], pools: ['green'], activePool: 'green', maxConnections: 10_000, idleTimeoutMs: 0, routes: [], http: undefined },
   ],
   pools: [
     {
@@ -51,6 +53,7 @@ const FULL: RuntimeConfig = {
       retryOnEmptyResponse: true,
       recheckIntervalMs: 2000,
       recheckAllDownIntervalMs: 250,
+      http: { maxIdleConnections: 32, idleTimeoutMs: 4000, retries: 1 },
     },
     {
       name: 'green',
@@ -61,6 +64,7 @@ const FULL: RuntimeConfig = {
       retryOnEmptyResponse: false,
       recheckIntervalMs: 5000,
       recheckAllDownIntervalMs: 1000,
+      http: { maxIdleConnections: 32, idleTimeoutMs: 4000, retries: 1 },
     },
   ],
   drainTimeoutMs: 60_000,
@@ -79,7 +83,7 @@ void describe('valid configs normalize to the runtime model', () => {
   void test('a minimal config gets every default, in ms and bytes', () => {
     assert.deepEqual(valid(fixture('minimal.yaml')), {
       listeners: [
-        { name: 'web', protocol: 'tcp', bind: [{ host: '*', port: 8080 }], pools: ['web'], activePool: 'web', maxConnections: 10_000, idleTimeoutMs: 300_000 },
+        { name: 'web', protocol: 'tcp', bind: [{ host: '*', port: 8080 }], pools: ['web'], activePool: 'web', maxConnections: 10_000, idleTimeoutMs: 300_000, routes: [], http: undefined },
       ],
       pools: [
         {
@@ -91,6 +95,7 @@ void describe('valid configs normalize to the runtime model', () => {
           retryOnEmptyResponse: false,
           recheckIntervalMs: 5000,
           recheckAllDownIntervalMs: 1000,
+          http: { maxIdleConnections: 32, idleTimeoutMs: 4000, retries: 1 },
         },
       ],
       drainTimeoutMs: 6000,

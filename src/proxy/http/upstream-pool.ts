@@ -32,6 +32,9 @@ export class UpstreamConnection {
   idleDeadline = 0;
   error: NodeJS.ErrnoException | undefined;
   closed = false;
+  /** Idle limits of the backend's pool, set at acquire. */
+  maxIdle = 0;
+  idleTimeoutMs = 0;
 
   constructor(
     readonly socket: Socket,
@@ -42,12 +45,15 @@ export class UpstreamConnection {
   }
 }
 
-export interface UpstreamPoolOptions {
-  readonly clock: Clock;
+export interface IdlePolicy {
   /** Most idle connections kept per backend. */
   readonly maxIdlePerBackend: number;
   /** Longest an idle connection is kept. */
   readonly idleTimeoutMs: number;
+}
+
+export interface UpstreamPoolOptions extends IdlePolicy {
+  readonly clock: Clock;
   readonly bufferSize: number;
 }
 
@@ -63,11 +69,12 @@ export class UpstreamPool {
   }
 
   /**
-   * A connection to `backend` for `owner`: an idle one if any is still fit, else a new one.
-   * A new one reports `onUpstreamConnect` when connected; a reused one is ready at once.
+   * A connection to `backend` for `owner`: an idle one if any is still fit (unless `fresh`),
+   * else a new one. A new one reports `onUpstreamConnect` when connected; a reused one is
+   * ready at once.
    */
-  acquire(backend: Backend, owner: UpstreamOwner, connectTimeoutMs: number): UpstreamConnection {
-    const stack = this.idle.get(backend);
+  acquire(backend: Backend, owner: UpstreamOwner, connectTimeoutMs: number, policy: IdlePolicy = this.opts, fresh = false): UpstreamConnection {
+    const stack = fresh ? undefined : this.idle.get(backend);
     const now = this.opts.clock.now();
     while (stack && stack.length > 0) {
       const conn = stack.pop() as UpstreamConnection;
@@ -77,7 +84,8 @@ export class UpstreamPool {
         continue;
       }
       conn.owner = owner;
-      conn.socket.setTimeout(0);
+      conn.maxIdle = policy.maxIdlePerBackend;
+      conn.idleTimeoutMs = policy.idleTimeoutMs;
       return conn;
     }
     const options: TcpNetConnectOpts & { highWaterMark: number } = {
@@ -88,6 +96,8 @@ export class UpstreamPool {
     };
     const socket = connect(options) as TaggedSocket;
     const conn = new UpstreamConnection(socket, backend, owner);
+    conn.maxIdle = policy.maxIdlePerBackend;
+    conn.idleTimeoutMs = policy.idleTimeoutMs;
     socket[kConn] = conn;
     socket.setTimeout(connectTimeoutMs);
     socket.on('connect', onConnect);
@@ -118,11 +128,11 @@ export class UpstreamPool {
       stack = [];
       this.idle.set(conn.backend, stack);
     }
-    if (stack.length >= this.opts.maxIdlePerBackend) {
+    if (stack.length >= conn.maxIdle) {
       s.destroy();
       return;
     }
-    let ttl = this.opts.idleTimeoutMs;
+    let ttl = conn.idleTimeoutMs;
     if (keepAliveHintMs !== undefined) ttl = Math.min(ttl, Math.max(0, keepAliveHintMs - 1000));
     if (ttl <= 0) {
       s.destroy();

@@ -71,6 +71,11 @@ export class TcpSession {
     this.attempt();
   }
 
+  /** Shutdown has begun: a TCP tunnel simply runs to its end (or the drain timeout). */
+  drain(): void {
+    // Nothing to do: the tunnel carries no requests to stop between.
+  }
+
   /** Closes the session at once (shutdown after the drain timeout). */
   destroy(code: TerminationCode = 'LR'): void {
     this.termination ??= code;

@@ -1,0 +1,38 @@
+/**
+ * What every HTTP session of one listener shares: settings, the route table, the pools,
+ * the upstream connection pool, the deadline ticker and the observability sinks. Built by
+ * the runtime for each HTTP listener; sessions never look further than this.
+ */
+import type { Clock } from '../../core/clock.js';
+import type { CidrSet } from '../../core/cidr.js';
+import type { HttpListenerSpec } from '../../config/model.js';
+import type { RouteTable } from '../../routing/route-table.js';
+import type { Pool } from '../../upstream/pool.js';
+import type { AccessLog, AccessRecord } from '../../observability/access-log.js';
+import type { RequestStats } from '../../observability/request-stats.js';
+import type { HeadLimits } from './codec/head-result.js';
+import type { UpstreamPool } from './upstream-pool.js';
+import type { DeadlineTicker } from './deadlines.js';
+import type { TerminationCode } from '../outcomes.js';
+
+export interface HttpContext {
+  readonly clock: Clock;
+  readonly listener: string;
+  readonly spec: HttpListenerSpec;
+  readonly limits: HeadLimits;
+  /** Route targets are pool names. */
+  readonly routes: RouteTable<string>;
+  readonly trusted: CidrSet;
+  readonly upstreams: UpstreamPool;
+  readonly ticker: DeadlineTicker;
+  readonly bufferSize: number;
+  /** Tunnel (WebSocket) idle timeout, ms; 0 disables. */
+  readonly tunnelIdleMs: number;
+  readonly stats: RequestStats;
+  readonly accessLog: AccessLog | undefined;
+  /** The listener's active pool (requests no route matches), if it has one. */
+  defaultPool(): Pool | undefined;
+  pool(name: string): Pool | undefined;
+  /** Called once per finished request (or refused connection-level error). */
+  onRequestEnd(termination: TerminationCode, record: AccessRecord): void;
+}
