@@ -37,6 +37,9 @@ export interface TcpSessionContext {
 
 type Phase = 'connecting' | 'tunnel' | 'done';
 
+/** Size of the buffer backend sockets read into (HAProxy's default buffer is 16 KiB). */
+const READ_BUFFER_BYTES = 64 * 1024;
+
 export class TcpSession {
   private phase: Phase = 'connecting';
   private upstream: Socket | undefined;
@@ -56,6 +59,12 @@ export class TcpSession {
   private held: Buffer[] | undefined = [];
   private heldBytes = 0;
   private readonly holdLimit: number;
+  /**
+   * Backend sockets read into this buffer (net's `onread`), skipping a fresh allocation and
+   * the stream machinery per read. While a write to the client still references it, the
+   * next read gets a new one.
+   */
+  private readBuf: Buffer | undefined;
 
   constructor(
     private readonly client: Socket,
@@ -84,7 +93,9 @@ export class TcpSession {
   }
 
   private attempt(): void {
-    const backend = this.pool.pick(this.client.remoteAddress, this.tried);
+    // The client address costs a getpeername() call: read it only for the policy that hashes it.
+    const key = this.pool.spec.policy === 'source-hash' ? this.client.remoteAddress : undefined;
+    const backend = this.pool.pick(key, this.tried);
     if (!backend) {
       this.termination ??= this.tried.size === 0 ? 'UH' : this.connectTimedOut ? 'UT' : 'UF';
       this.client.destroy();
@@ -101,6 +112,7 @@ export class TcpSession {
       noDelay: true,
       // Accepted at run time (passed on to the stream) though missing from @types/node.
       highWaterMark: this.ctx.bufferSize,
+      onread: { buffer: this.nextReadBuffer, callback: this.onUpstreamRead },
     };
     const up = connect(opts);
     this.upstream = up;
@@ -157,14 +169,7 @@ export class TcpSession {
     backend.totals.connections++;
     const client = this.client;
     if (!this.clientWired) this.wireClient();
-    // Backend → client. The first byte means the backend answered: nothing is replayed after that.
-    up.once('data', () => {
-      this.held = undefined;
-      this.heldBytes = 0;
-    });
-    up.on('data', (chunk: Buffer) => {
-      if (!client.write(chunk)) up.pause();
-    });
+    // Backend → client goes through onUpstreamRead.
     up.on('end', () => {
       if (this.replayable(true)) this.failOverUnanswered(up, backend);
       else client.end();
@@ -176,6 +181,22 @@ export class TcpSession {
     if (this.clientEnded) up.end();
     else client.resume();
   }
+
+  private readonly nextReadBuffer = (): Buffer => (this.readBuf ??= Buffer.allocUnsafe(READ_BUFFER_BYTES));
+
+  /** Backend → client, for every read. Returning false pauses the backend socket until the client drains. */
+  private readonly onUpstreamRead = (n: number, buf: Buffer): boolean => {
+    if (this.phase !== 'tunnel') return false;
+    // The first byte means the backend answered: nothing is replayed after that.
+    if (this.held !== undefined) {
+      this.held = undefined;
+      this.heldBytes = 0;
+    }
+    const client = this.client;
+    const ok = client.write(n === buf.length ? buf : buf.subarray(0, n));
+    if (client.writableLength > 0) this.readBuf = undefined;
+    return ok;
+  };
 
   /** Client → backend, wired once: writes go to whichever backend is current, so a replay needs no re-wiring. */
   private wireClient(): void {
@@ -297,9 +318,12 @@ export class TcpSession {
       backend.totals.bytesIn += up.bytesRead;
       backend.totals.bytesOut += up.bytesWritten;
     }
+    const client = this.client;
     this.ctx.onEnd({
       termination: this.termination ?? '--',
-      client: this.client.remoteAddress ?? '',
+      get client() {
+        return client.remoteAddress ?? '';
+      },
       backend,
       pool: this.pool.name,
       attempts: this.tried.size,
