@@ -172,3 +172,35 @@ void test('the 404 for an unrouted request keeps the connection alive for the ne
     await s.stop();
   }
 });
+
+void test('a request no route matches, after a served request on the same connection, is answered 404', async () => {
+  const s = await setup({ noDefault: true });
+  try {
+    const c = await RawClient.open(s.port);
+    try {
+      c.write(get('/', 'api.example.com'));
+      assert.equal((await c.response()).status, 200);
+      c.write(get('/nowhere', 'other.test'));
+      assert.equal((await c.response()).status, 404);
+    } finally {
+      c.close();
+    }
+  } finally {
+    await s.stop();
+  }
+});
+
+void test('the longest path prefix wins among routes for the same host', async () => {
+  const s = await setup({
+    routes: [
+      { pathPrefix: '/a/', pool: 'static' },
+      { pathPrefix: '/a/b/', pool: 'canary' },
+    ],
+  });
+  try {
+    assert.equal(await servedBy(s.port, 'other.test', '/a/b/c'), 'canary');
+    assert.equal(await servedBy(s.port, 'other.test', '/a/c'), 'static');
+  } finally {
+    await s.stop();
+  }
+});

@@ -117,8 +117,9 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     if (this.state === 'head' && this.inStart === this.inEnd && this.headStartedAt === 0) this.closeClient();
   }
 
-  /** Closes the connection at once (after the drain timeout). */
+  /** Closes the connection at once (after the drain timeout); a request in progress ends as LR. */
   destroy(): void {
+    this.endRequest('LR');
     this.conn?.socket.destroy();
     this.client.destroy();
   }
@@ -561,6 +562,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       if (conn.uses > 0 && !this.freshOnly) {
         // The keep-alive race: the backend closed an idle connection as we reused it. Once, on a fresh one.
         this.freshOnly = true;
+        this.state = 'connect';
         this.useBackend(backend);
         return;
       }
@@ -640,6 +642,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     this.headStartedAt = 0;
     this.sentHead = undefined;
     this.sentBody = undefined;
+    this.resetResponse();
     if (close) {
       this.closeClient();
       return;
