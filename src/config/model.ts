@@ -62,6 +62,8 @@ export interface HttpListenerSpec {
   readonly via: string | undefined;
   /** CIDR strings, validated. */
   readonly trustedProxies: readonly string[];
+  /** Switchyard's own endpoints (paths, undefined = off), or undefined when all are off. */
+  readonly internal: { readonly health: string | undefined; readonly status: string | undefined; readonly metrics: string | undefined } | undefined;
   readonly accessLog: 'off' | 'json' | 'combined';
   /** "-" = standard output. */
   readonly accessLogFile: string;

@@ -104,6 +104,14 @@ function httpListener(h: NonNullable<ListenerParsed['http']>, at: string): HttpL
     forwarded: h.forwarded,
     via: h.via === false ? undefined : h.via,
     trustedProxies: h.trustedProxies,
+    internal:
+      h.internal === false
+        ? undefined
+        : {
+            health: h.internal.health === false ? undefined : h.internal.health,
+            status: h.internal.status === false ? undefined : h.internal.status,
+            metrics: h.internal.metrics === false ? undefined : h.internal.metrics,
+          },
     accessLog: h.accessLog,
     accessLogFile: h.accessLogFile,
   };

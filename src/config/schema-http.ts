@@ -29,6 +29,8 @@ export const RouteSchema = z
   })
   .meta({ description: 'A route: match rules and the pool they send to.', examples: [{ host: 'api.example.com', pathPrefix: '/v1/', pool: 'api' }] });
 
+const InternalPath = z.string().regex(/^\/[\x21-\x7e]*$/, { message: 'must start with "/" and hold only visible ASCII characters' });
+
 const Cidr = z
   .string()
   .superRefine((v, ctx) => {
@@ -64,6 +66,20 @@ export const HttpListenerSchema = z
       .array(Cidr)
       .default([])
       .meta({ description: 'Peers whose X-Forwarded-* and Forwarded headers are kept and appended to; from anyone else they are replaced.', examples: [['10.0.0.0/8']] }),
+    internal: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          health: z.union([InternalPath, z.literal(false)]).default('/__health__').meta({ description: 'Answers 200 when every pool of the listener has an eligible backend, else 503.', examples: ['/healthz'] }),
+          status: z.union([InternalPath, z.literal(false)]).default('/__status__').meta({ description: 'JSON: each pool of the listener with its backends\' state and counters.', examples: [false] }),
+          metrics: z.union([InternalPath, z.literal(false)]).default('/__metrics__').meta({ description: 'JSON: requests, requests/s, response times (avg, min, max, p50, p95, p99), error rate, counts per status.', examples: ['/__metrics__'] }),
+        }),
+      ])
+      .default(false)
+      .meta({
+        description: 'Switchyard\'s own endpoints on this listener (GET and HEAD), answered before routing. Off by default since they show backend state; `{}` turns on all three at their default paths.',
+        examples: [{}],
+      }),
     accessLog: z
       .enum(['off', 'json', 'combined'])
       .default('off')

@@ -3,6 +3,7 @@ import { openSync, closeSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import { CidrSet, parseCidr, type Cidr } from '../core/cidr.js';
 import { SwitchyardError } from '../core/errors.js';
+import { formatEndpoint } from '../core/address.js';
 import type { HttpListenerSpec, ListenerSpec } from '../config/model.js';
 import { RouteTable } from '../routing/route-table.js';
 import type { Pool } from '../upstream/pool.js';
@@ -21,6 +22,44 @@ export interface HttpListenerDeps {
   activePool(): Pool | undefined;
   pool(name: string): Pool | undefined;
   onRequestEnd(code: TerminationCode): void;
+}
+
+/** Every pool an HTTP listener can send to: its pools (blue/green) and its routes' pools. */
+function listenerPoolNames(spec: ListenerSpec): string[] {
+  return [...new Set([...spec.pools, ...spec.routes.map((r) => r.pool)])];
+}
+
+function internalAnswer(kind: 'health' | 'status' | 'metrics', spec: ListenerSpec, deps: HttpListenerDeps, stats: RequestStats): { status: 200 | 503; body: string } {
+  const pools = listenerPoolNames(spec).flatMap((name) => {
+    const p = deps.pool(name);
+    return p ? [p] : [];
+  });
+  if (kind === 'metrics') return { status: 200, body: JSON.stringify({ listener: spec.name, ...stats.snapshot(deps.clock.now()) }) };
+  if (kind === 'health') {
+    const empty = pools.filter((p) => p.eligibleCount() === 0).map((p) => p.name);
+    const body = { status: empty.length === 0 ? 'ok' : 'unavailable', listener: spec.name, pools: Object.fromEntries(pools.map((p) => [p.name, p.eligibleCount()])) };
+    return { status: empty.length === 0 ? 200 : 503, body: JSON.stringify(body) };
+  }
+  const body = {
+    listener: spec.name,
+    pools: pools.map((p) => ({
+      name: p.name,
+      policy: p.spec.policy,
+      eligibleBackends: p.eligibleCount(),
+      backends: p.backends.map((b) => ({
+        name: b.spec.name,
+        address: formatEndpoint({ host: b.spec.host, port: b.spec.port }),
+        weight: b.weight,
+        adminState: b.adminState,
+        health: b.health,
+        eligible: b.eligible,
+        downCause: b.downCause ?? null,
+        activeConnections: b.active,
+        totals: b.totals,
+      })),
+    })),
+  };
+  return { status: 200, body: JSON.stringify(body) };
 }
 
 export interface HttpListenerRuntime {
@@ -64,6 +103,7 @@ export function createHttpListener(spec: ListenerSpec, deps: HttpListenerDeps): 
     tunnelIdleMs: spec.idleTimeoutMs,
     stats,
     accessLog,
+    internalAnswer: (kind) => internalAnswer(kind, spec, deps, stats),
     defaultPool: () => deps.activePool(),
     pool: (name) => deps.pool(name),
     onRequestEnd(code: TerminationCode, record: AccessRecord) {

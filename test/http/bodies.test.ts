@@ -5,7 +5,8 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startCaptureBackend } from '../helpers/capture-backend.js';
 import { startHttpBalancer } from '../helpers/http-balancer.js';
-import { RawClient, sha256 } from '../helpers/http.js';
+import { RawClient, get, headerValue, sha256, startHttpBackend } from '../helpers/http.js';
+import { startServer, waitFor } from '../helpers/net.js';
 import { spawnCli, peakRss, type Spawned } from '../helpers/cli.js';
 import { tempFile } from '../helpers/files.js';
 
@@ -149,6 +150,62 @@ void test('a chunked body over maxBodySize arriving with its head is answered 41
   }
 });
 
+void test('a client that goes away mid-download makes Switchyard close the upstream connection', async () => {
+  let backendClosed = false;
+  const backend = await startServer((s) => {
+    s.once('data', () => {
+      s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${100 * MB}\r\n\r\n`);
+      const piece = Buffer.alloc(64 * 1024, 0x61);
+      // Streams slowly, for at most ~10 s, until the connection goes.
+      let left = 1000;
+      const timer = setInterval(() => {
+        if (s.destroyed || left-- === 0) clearInterval(timer);
+        else s.write(piece);
+      }, 10);
+      s.on('close', () => {
+        backendClosed = true;
+        clearInterval(timer);
+      });
+    });
+  });
+  const { lb, port } = await startHttpBalancer([backend.port]);
+  try {
+    const c = await RawClient.open(port);
+    c.write(get('/big'));
+    await c.waitForBytes(100 * 1024, 5000);
+    c.close();
+    await waitFor(() => backendClosed, 3000, 'the upstream connection to close');
+    await waitFor(() => lb.snapshot().listeners[0]?.terminations.DC === 1, 2000, 'one DC end');
+  } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
+
+void test('a backend answering before the request body is complete: the client gets its answer and the connection is closed', async () => {
+  const backend = await startHttpBackend(() => {}, {
+    onHead: (_head, s) => s.write('HTTP/1.1 413 Content Too Large\r\nContent-Length: 8\r\nX-From: backend\r\n\r\ntoo big\n'),
+  });
+  const { lb, port } = await startHttpBalancer([backend.port]);
+  try {
+    const c = await RawClient.open(port);
+    try {
+      c.write(`POST /up HTTP/1.1\r\nHost: app.test\r\nContent-Length: ${MB}\r\n\r\n`);
+      c.write(Buffer.alloc(1000, 0x61));
+      const r = await c.response('POST');
+      assert.equal(r.status, 413);
+      assert.equal(headerValue(r.headers, 'x-from'), 'backend');
+      assert.equal(r.body.toString(), 'too big\n');
+      await c.whenEnded(2000);
+    } finally {
+      c.close();
+    }
+  } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
+
 // ---- 200 MB each way through the spawned CLI ----
 
 async function startCli(backendPort: number): Promise<{ cli: Spawned; port: number; cleanup: () => Promise<void> }> {
@@ -204,7 +261,7 @@ function pump(w: NodeJS.WritableStream & { once(e: 'drain', f: () => void): unkn
   go();
 }
 
-void test('a 200 MB upload streams through the spawned balancer with its memory bounded', async () => {
+void test('a 200 MB upload streams through the spawned balancer with its memory bounded', async (t) => {
   const server = createServer((req, res) => {
     const h = createHash('sha256');
     let n = 0;
@@ -231,6 +288,7 @@ void test('a 200 MB upload streams through the spawned balancer with its memory 
     });
     assert.equal(reply, `200 ${TOTAL} ${expected.digest('hex')}`);
     const peak = await peakRss(cli.child.pid ?? 0);
+    if (peak !== undefined) t.diagnostic(`balancer peak RSS ${Math.round(peak / MB)} MB`);
     if (peak !== undefined) assert.ok(peak < 200 * MB, `peak RSS of the balancer was ${Math.round(peak / MB)} MB for a 200 MB upload`);
   } finally {
     await cleanup();
@@ -238,7 +296,7 @@ void test('a 200 MB upload streams through the spawned balancer with its memory 
   }
 });
 
-void test('a 200 MB download to a slow-reading client streams through the spawned balancer with its memory bounded', async () => {
+void test('a 200 MB download to a slow-reading client streams through the spawned balancer with its memory bounded', async (t) => {
   const server = createServer((_req, res) => {
     // No Content-Length: the response is chunked.
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
@@ -269,6 +327,7 @@ void test('a 200 MB download to a slow-reading client streams through the spawne
     });
     assert.equal(received, TOTAL);
     const peak = await peakRss(cli.child.pid ?? 0);
+    if (peak !== undefined) t.diagnostic(`balancer peak RSS ${Math.round(peak / MB)} MB`);
     if (peak !== undefined) assert.ok(peak < 200 * MB, `peak RSS of the balancer was ${Math.round(peak / MB)} MB for a 200 MB download`);
   } finally {
     await cleanup();

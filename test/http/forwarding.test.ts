@@ -441,3 +441,187 @@ void test('five pipelined requests written at once get five responses in order',
     await b.close();
   }
 });
+
+void test("a client's Connection: close ends the connection after the response", async () => {
+  const cap = await startCaptureBackend();
+  const { lb, port } = await startHttpBalancer([cap.port]);
+  try {
+    const c = await RawClient.open(port);
+    try {
+      c.write(get('/', 'app.test', 'Connection: close\r\n'));
+      const r = await c.response();
+      assert.equal(r.status, 200);
+      assert.equal(headerValue(r.headers, 'connection')?.toLowerCase(), 'close');
+      await c.whenEnded(2000);
+    } finally {
+      c.close();
+    }
+  } finally {
+    await lb.stop();
+    await cap.close();
+  }
+});
+
+void test('an upstream connection whose response said Connection: close is not used again', async () => {
+  // The backend says close but leaves its socket open: reusing it would be a protocol error.
+  const backend = await startHttpBackend((req, s) => s.write(okResponse(req.target, 'Connection: close\r\n')));
+  const { lb, port } = await startHttpBalancer([backend.port]);
+  try {
+    const c = await RawClient.open(port);
+    try {
+      for (const path of ['/1', '/2', '/3']) {
+        c.write(get(path));
+        const r = await c.response();
+        assert.equal(r.body.toString(), path);
+        assert.notEqual(headerValue(r.headers, 'connection')?.toLowerCase(), 'close', 'the client connection is not the backend’s to close');
+      }
+    } finally {
+      c.close();
+    }
+    assert.equal(backend.connections(), 3);
+  } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
+
+void test('with maxIdleConnections 0 every request opens a new upstream connection', async () => {
+  const cap = await startCaptureBackend();
+  const { lb, port } = await startHttpBalancer([cap.port], { pool: { http: { maxIdleConnections: 0 } } });
+  try {
+    const c = await RawClient.open(port);
+    try {
+      for (let i = 0; i < 3; i++) {
+        c.write(get(`/${i}`));
+        assert.equal((await c.response()).status, 200);
+      }
+    } finally {
+      c.close();
+    }
+    assert.equal(cap.connectionsAccepted(), 3);
+  } finally {
+    await lb.stop();
+    await cap.close();
+  }
+});
+
+void test("a backend's Keep-Alive timeout hint retires an idle upstream connection a second before it", async () => {
+  // timeout=2 → kept for at most 1 s; the second request, 1.3 s later, needs a new connection.
+  const backend = await startHttpBackend((_req, s) => s.write(okResponse('ok', 'Keep-Alive: timeout=2\r\n')));
+  const { lb, port } = await startHttpBalancer([backend.port]);
+  try {
+    assert.equal((await rawRequest(port, get('/1'))).status, 200);
+    await new Promise((r) => setTimeout(r, 1300));
+    assert.equal((await rawRequest(port, get('/2'))).status, 200);
+    assert.equal(backend.connections(), 2);
+    assert.equal(backend.requests[1]?.connection, 1);
+  } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
+
+void test('without a Keep-Alive hint an idle upstream connection is reused within the pool idleTimeout', async () => {
+  const backend = await startHttpBackend((_req, s) => s.write(okResponse('ok')));
+  const { lb, port } = await startHttpBalancer([backend.port]);
+  try {
+    assert.equal((await rawRequest(port, get('/1'))).status, 200);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await rawRequest(port, get('/2'))).status, 200);
+    assert.equal(backend.connections(), 1);
+  } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
+
+void test('a 103 Early Hints response reaches an HTTP/1.1 client before the final response', async () => {
+  const backend = await startHttpBackend((_req, s) => {
+    s.write('HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n');
+    setTimeout(() => s.write(okResponse('final')), 10);
+  });
+  const { lb, port } = await startHttpBalancer([backend.port]);
+  try {
+    const c = await RawClient.open(port);
+    try {
+      c.write(get());
+      const hints = await c.response();
+      assert.equal(hints.status, 103);
+      assert.equal(headerValue(hints.headers, 'link'), '</style.css>; rel=preload');
+      const final = await c.response();
+      assert.equal(final.body.toString(), 'final');
+    } finally {
+      c.close();
+    }
+  } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
+
+void test('an absolute-form request target is forwarded in origin form', async () => {
+  const cap = await startCaptureBackend();
+  const { lb, port } = await startHttpBalancer([cap.port]);
+  try {
+    const r = await rawRequest(port, 'GET http://app.test/x/y?z=1 HTTP/1.1\r\nHost: app.test\r\n\r\n');
+    assert.equal(r.status, 200);
+    assert.equal(cap.requests()[0]?.target, '/x/y?z=1');
+    assert.deepEqual(headerValues(cap.requests()[0]?.headers ?? [], 'host'), ['app.test']);
+  } finally {
+    await lb.stop();
+    await cap.close();
+  }
+});
+
+void test('pipelined POSTs are each forwarded with exactly their own body', async () => {
+  const cap = await startCaptureBackend();
+  const { lb, port } = await startHttpBalancer([cap.port]);
+  try {
+    const c = await RawClient.open(port);
+    try {
+      c.write(
+        'POST /1 HTTP/1.1\r\nHost: app.test\r\nContent-Length: 3\r\n\r\nabc' +
+          'POST /2 HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n' +
+          'GET /3 HTTP/1.1\r\nHost: app.test\r\n\r\n',
+      );
+      for (let i = 0; i < 3; i++) assert.equal((await c.response()).status, 200);
+    } finally {
+      c.close();
+    }
+    assert.deepEqual(
+      cap.requests().map((q) => `${q.method} ${q.target} ${q.body.toString()}`),
+      ['POST /1 abc', 'POST /2 de', 'GET /3 '],
+    );
+    assert.deepEqual(cap.leftovers(), []);
+  } finally {
+    await lb.stop();
+    await cap.close();
+  }
+});
+
+void test('an HTTP/1.0 client is never sent a chunked response', async () => {
+  // A node:http backend streams without a length: chunked for HTTP/1.1, close-delimited for 1.0.
+  const { createServer } = await import('node:http');
+  const server = createServer((_req, res) => {
+    res.write('part one, ');
+    setTimeout(() => res.end('part two'), 10);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const backendPort = (server.address() as { port: number }).port;
+  const { lb, port } = await startHttpBalancer([backendPort]);
+  try {
+    const c = await RawClient.open(port);
+    try {
+      c.write('GET / HTTP/1.0\r\nHost: app.test\r\n\r\n');
+      const r = await c.response();
+      assert.equal(headerValue(r.headers, 'transfer-encoding'), undefined);
+      assert.equal(r.body.toString(), 'part one, part two');
+    } finally {
+      c.close();
+    }
+  } finally {
+    await lb.stop();
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

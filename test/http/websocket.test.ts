@@ -287,3 +287,77 @@ void test('tunnels closed at shutdown end with termination LR', async () => {
   const { terminations } = await shutdownWithTunnels();
   assert.equal(terminations.LR, 2, `terminations: ${JSON.stringify(terminations)}`);
 });
+
+void test('bytes the client sends right behind its upgrade request reach the backend once the tunnel opens', async () => {
+  const backend = await echoBackend();
+  const { lb, port } = await startHttpBalancer([backend.port]);
+  try {
+    const c = await RawClient.open(port);
+    try {
+      const mask = Buffer.from([1, 2, 3, 4]);
+      const payload = Buffer.from('early', 'latin1');
+      const masked = Buffer.from(payload.map((b, i) => b ^ (mask[i % 4] ?? 0)));
+      const frame = Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
+      c.write(
+        Buffer.concat([
+          Buffer.from('GET /socket HTTP/1.1\r\nHost: app.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', 'latin1'),
+          frame,
+        ]),
+      );
+      const switched = await c.response();
+      assert.equal(switched.status, 101);
+      await c.waitForBytes(2 + payload.length, 3000);
+      assert.deepEqual(c.pending(), Buffer.concat([Buffer.from([0x81, payload.length]), payload]));
+    } finally {
+      c.close();
+    }
+  } finally {
+    await lb.stop({ drainTimeoutMs: 100 });
+    await backend.close();
+  }
+});
+
+void test("an idle tunnel is closed after the listener's idleTimeout", async () => {
+  const backend = await echoBackend();
+  const { lb, port } = await startHttpBalancer([backend.port], { listener: { idleTimeout: '300ms' } });
+  try {
+    const ws = await openClient(port);
+    try {
+      const echoed = nextMessage(ws);
+      ws.send('hi');
+      await echoed;
+      const idleFrom = Date.now();
+      await whenClosed(ws, 3000);
+      const idle = Date.now() - idleFrom;
+      assert.ok(idle >= 250 && idle < 2000, `closed after ${idle} ms idle`);
+    } finally {
+      ws.terminate();
+    }
+  } finally {
+    await lb.stop({ drainTimeoutMs: 100 });
+    await backend.close();
+  }
+});
+
+void test('a tunnel carrying traffic is not closed by the idle timeout', async () => {
+  const backend = await echoBackend();
+  const { lb, port } = await startHttpBalancer([backend.port], { listener: { idleTimeout: '300ms' } });
+  try {
+    const ws = await openClient(port);
+    try {
+      // 10 round trips 100 ms apart: 1 s in all, never 300 ms idle.
+      for (let i = 0; i < 10; i++) {
+        const echoed = nextMessage(ws);
+        ws.send(`tick ${i}`);
+        assert.equal((await echoed).data.toString(), `tick ${i}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(ws.readyState, WebSocket.OPEN);
+    } finally {
+      ws.terminate();
+    }
+  } finally {
+    await lb.stop({ drainTimeoutMs: 100 });
+    await backend.close();
+  }
+});

@@ -33,6 +33,8 @@ export interface HttpContext {
   /** The listener's active pool (requests no route matches), if it has one. */
   defaultPool(): Pool | undefined;
   pool(name: string): Pool | undefined;
+  /** The answer of an internal endpoint (the paths are in spec.internal). */
+  internalAnswer(kind: 'health' | 'status' | 'metrics'): { readonly status: 200 | 503; readonly body: string };
   /** Called once per finished request (or refused connection-level error). */
   onRequestEnd(termination: TerminationCode, record: AccessRecord): void;
 }

@@ -19,7 +19,7 @@ import { FIELD_STRIDE, F_NAME_END, F_NAME_START, F_VALUE_END, F_VALUE_START } fr
 import type { UpstreamConnection, UpstreamOwner } from './upstream-pool.js';
 import type { HasDeadline } from './deadlines.js';
 import type { HttpContext } from './http-context.js';
-import { ownResponse, type OwnStatus } from './responses.js';
+import { ownJsonResponse, ownResponse, type OwnStatus } from './responses.js';
 import { buildRequest, buildResponse, keepAliveHintMs, readIncomingForwarded } from './rewrite.js';
 import { forwardedTail, type IncomingForwarded } from './forwarded.js';
 import { connectFailureCause, type TerminationCode } from '../outcomes.js';
@@ -232,6 +232,12 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       this.reqDone = true;
     }
     const path = req.target.slice(req.pathOffset) || '/';
+    const internal = this.ctx.spec.internal;
+    if (internal !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
+      const p = path.includes('?') ? path.slice(0, path.indexOf('?')) : path;
+      const kind = p === internal.health ? 'health' : p === internal.status ? 'status' : p === internal.metrics ? 'metrics' : undefined;
+      if (kind !== undefined) return this.internalAnswer(kind);
+    }
     const match = this.ctx.routes.match(req.host, path, this.lookupHeader);
     const pool = match.matched ? this.ctx.pool(match.target) : this.ctx.defaultPool();
     if (pool === undefined) {
@@ -619,6 +625,17 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     }
     this.endRequest('--');
     this.nextRequest(!this.clientKeepAlive);
+  }
+
+  private internalAnswer(kind: 'health' | 'status' | 'metrics'): void {
+    const answer = this.ctx.internalAnswer(kind);
+    const close = this.draining || this.clientEnded || !this.req.keepAlive || this.req.bodyKind !== 'none';
+    const out = ownJsonResponse(answer.status, answer.body, close, this.req.method === 'HEAD');
+    this.status = answer.status;
+    this.bytesOut += out.length;
+    this.client.write(out);
+    this.endRequest('--');
+    this.nextRequest(close);
   }
 
   /** Answers with one of Switchyard's own responses; `close` ends the connection after it. */

@@ -45,3 +45,17 @@ for (const s of Object.keys(OWN_STATUSES)) {
 export function ownResponse(status: OwnStatus, close: boolean, head = false): Buffer {
   return TABLE.get(`${status}:${close}:${head}`) as Buffer;
 }
+
+/** A JSON answer of Switchyard's own (internal endpoints). */
+export function ownJsonResponse(status: 200 | 503, body: string, close: boolean, head: boolean): Buffer {
+  const lines = [
+    `HTTP/1.1 ${status} ${status === 200 ? 'OK' : 'Service Unavailable'}`,
+    'content-type: application/json',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'cache-control: no-store',
+    `connection: ${close ? 'close' : 'keep-alive'}`,
+    '',
+    '',
+  ];
+  return Buffer.from(lines.join('\r\n') + (head ? '' : body), 'utf8');
+}
