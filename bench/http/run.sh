@@ -4,7 +4,7 @@
 # See bench/http/README.md.
 #
 # Knobs (env):
-#   REPS=3 DUR=8 (seconds per wrk run)  QUICK=1 (REPS=1 DUR=3 AB_N=5000, cases "small-c50 ab-18k")
+#   REPS=3 DUR=8 (seconds per wrk run)  QUICK=1 (REPS=1 DUR=3, cases "small-c50 ab-18k")
 #   CASES="small-c50 small-c10 18k-c50 18k-c10 ab-18k"
 #   PROXIES="direct haproxy-http nginx node-undici node-undici@24 switchyard switchyard@24"
 #     (the @24 ones run under $NODE24; they are left out when NODE24 is empty)
@@ -23,10 +23,11 @@ set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
 if [[ ${QUICK:-0} == 1 ]]; then
-  REPS=${REPS:-1} DUR=${DUR:-3} CASES=${CASES:-"small-c50 ab-18k"} WARMUP=${WARMUP:-2} AB_N=${QUICK_AB_N:-5000}
+  REPS=${REPS:-1} DUR=${DUR:-3} CASES=${CASES:-"small-c50 ab-18k"} WARMUP=${WARMUP:-2}
 fi
 REPS=${REPS:-3}
 DUR=${DUR:-8}
+AB_N=${AB_N:-20000}
 WARMUP=${WARMUP:-3}
 CASES=${CASES:-"small-c50 small-c10 18k-c50 18k-c10 ab-18k"}
 DEFAULT_PROXIES="direct haproxy-http nginx node-undici switchyard"
@@ -165,7 +166,7 @@ run_load() {
   if [[ -z $ppids ]]; then pc="" cpus="" usr="" uu="" su=""; fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$cs" "$px" "$conns" "$rep" "$res" \
     "$cpus" "$usr" "$uu" "$su" "$pc" "$bc" "$cc" "$cpu0" "$cpu1" "$steal" "$other" "${NODEV[$px]}" "$ll" "$ln" "$tw" "$WAITED" >>"$OUT"
-  log "$(tail -1 "$OUT" | cut -f1-3,5-12,16,19-22,24-25 | tr '\t' ' ')"
+  log "$(tail -1 "$OUT" | cut -f1-3,5,6,8-11,13-16,19,20,22,24,25 | tr '\t' ' ')"
 }
 # measure: run_load, re-run (up to RETRY_NOISY times) while disturbed by more than NOISE_MAX % foreign
 # CPU. Every attempt stays in the TSV; summarize.mjs keeps, per repetition, the least disturbed one.

@@ -11,7 +11,7 @@ void describe('loading config files', () => {
   void test('the example config validates', async () => {
     const result = await loadConfigFile(at('examples/switchyard.yaml'));
     assert.ok(result.ok, result.ok ? '' : formatIssues(result.issues));
-    assert.deepEqual(result.config.listeners.map((l) => l.name), ['web', 'api', 'db']);
+    assert.deepEqual(result.config.listeners.map((l) => l.name), ['web', 'site', 'api', 'db']);
     assert.deepEqual(result.config.listeners[0]?.pools, ['blue', 'green']);
   });
 

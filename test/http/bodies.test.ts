@@ -334,3 +334,23 @@ void test('a 200 MB download to a slow-reading client streams through the spawne
     await close(server);
   }
 });
+
+void test('the trailer section of a chunked request body is forwarded', async () => {
+  const cap = await startCaptureBackend();
+  const { lb, port } = await startHttpBalancer([cap.port]);
+  try {
+    const c = await RawClient.open(port);
+    try {
+      c.write('POST /up HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n4\r\nbody\r\n0\r\nX-Checksum: 1234\r\n\r\n');
+      assert.equal((await c.response('POST')).status, 200);
+    } finally {
+      c.close();
+    }
+    const seen = cap.requests()[0];
+    assert.equal(seen?.body.toString(), 'body');
+    assert.deepEqual(seen?.trailers, [['X-Checksum', '1234']]);
+  } finally {
+    await lb.stop();
+    await cap.close();
+  }
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import type { ConfigInput } from '../../src/index.js';
+import type { ConfigInput, ListenerSnapshot } from '../../src/index.js';
 import { startBalancer } from '../helpers/balancer.js';
 import { startCaptureBackend, type CaptureBackend } from '../helpers/capture-backend.js';
 import { startHttpBalancer } from '../helpers/http-balancer.js';
@@ -150,6 +150,7 @@ void test('a malformed request after a served one on the same connection is answ
 interface ErrorSetup {
   port: number;
   backendPorts: number[];
+  snapshot(): ListenerSnapshot;
   stop(): Promise<void>;
 }
 
@@ -182,6 +183,7 @@ async function errorListener(): Promise<ErrorSetup> {
   return {
     port,
     backendPorts: [cap.port, silent.port, dead],
+    snapshot: () => lb.snapshot().listeners[0] as ListenerSnapshot,
     stop: async () => {
       await lb.stop({ drainTimeoutMs: 100 });
       await cap.close();
@@ -249,6 +251,50 @@ void test('the JSON access log has one line per request with status, method, pat
     ]);
     assert.equal(records[0]?.host, 'app.test');
     assert.equal(records[0]?.client, '127.0.0.1');
+  } finally {
+    await lb.stop();
+    await cap.close();
+    log.remove();
+  }
+});
+
+void test('the listener snapshot counts requests by status and termination', async () => {
+  const s = await errorListener();
+  try {
+    const c = await RawClient.open(s.port);
+    try {
+      for (const path of ['/app/1', '/app/2', '/elsewhere']) {
+        c.write(get(path));
+        await c.response();
+      }
+    } finally {
+      c.close();
+    }
+    assert.equal((await rawRequest(s.port, get('/dead/'))).status, 502);
+    await waitFor(() => s.snapshot().requests?.requests === 4, 2000, 'four requests recorded');
+    const l = s.snapshot();
+    assert.deepEqual(l.requests?.byStatus, { '200': 2, '404': 1, '502': 1 });
+    assert.equal(l.terminations['--'], 2);
+    assert.equal(l.terminations.NR, 1);
+    assert.equal(l.terminations.UF, 1);
+  } finally {
+    await s.stop();
+  }
+});
+
+void test('a quote in a logged path is escaped: every access log line stays one valid JSON object', async () => {
+  const cap = await startCaptureBackend();
+  const log = tempFile('access.log', '');
+  const { lb, port } = await startHttpBalancer([cap.port], { listener: { http: { accessLog: 'json', accessLogFile: log.path } } });
+  try {
+    assert.equal((await rawRequest(port, get('/a"b'))).status, 200);
+    assert.equal((await rawRequest(port, get('/next'))).status, 200);
+    await lb.stop();
+    const lines = readFileSync(log.path, 'utf8').split('\n').filter((l) => l !== '');
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as { path: string }).path),
+      ['/a"b', '/next'],
+    );
   } finally {
     await lb.stop();
     await cap.close();

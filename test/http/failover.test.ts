@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCaptureBackend } from '../helpers/capture-backend.js';
 import { startHttpBalancer } from '../helpers/http-balancer.js';
-import { closedPort } from '../helpers/net.js';
+import { closedPort, waitFor } from '../helpers/net.js';
 import { startBlackhole } from '../helpers/blackhole.js';
 import { RawClient, get, namedHttpBackend, okResponse, rawRequest, startHttpBackend, type HttpBackend } from '../helpers/http.js';
 
@@ -259,6 +259,87 @@ void test('a backend response with both Content-Length and Transfer-Encoding giv
     assert.equal(`${next.status} ${next.body.toString()}`, '200 fine');
     assert.equal(backend.requests[1]?.connection, 1, 'the second request came on a new backend connection');
     assert.equal(backend.connections(), 2);
+  } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
+
+void test('a backend at its maxConnections limit is skipped, and with no other backend the request gets 503', async () => {
+  // The backend holds its first request until released; a second request arrives meanwhile.
+  const held: (() => void)[] = [];
+  const backend = await startHttpBackend((_req, s) => held.push(() => s.write(okResponse('late'))));
+  const { lb, port } = await startHttpBalancer([], { pool: { backends: [{ host: '127.0.0.1', port: backend.port, maxConnections: 1 }] } });
+  try {
+    const first = await RawClient.open(port);
+    try {
+      first.write(get('/slow'));
+      await new Promise<void>((resolve, reject) => {
+        const until = Date.now() + 2000;
+        const check = (): void => {
+          if (held.length > 0) resolve();
+          else if (Date.now() > until) reject(new Error('the first request never reached the backend'));
+          else setTimeout(check, 5);
+        };
+        check();
+      });
+      const second = await rawRequest(port, get('/second'));
+      assert.equal(second.status, 503);
+      held[0]?.();
+      assert.equal((await first.response()).body.toString(), 'late');
+    } finally {
+      first.close();
+    }
+  } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
+
+void test('a 101 answer to a request that asked for no upgrade gives 502', async () => {
+  const backend = await startHttpBackend((_req, s) => s.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'));
+  const { lb, port } = await startHttpBalancer([backend.port]);
+  try {
+    assert.equal((await rawRequest(port, get())).status, 502);
+  } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
+
+void test('a backend response head over maxHeaderSize gives 502', async () => {
+  const backend = await startHttpBackend((_req, s) => s.write(okResponse('ok', `X-Huge: ${'h'.repeat(4000)}\r\n`)));
+  const { lb, port } = await startHttpBalancer([backend.port], { listener: { http: { maxHeaderSize: '2KiB' } } });
+  try {
+    assert.equal((await rawRequest(port, get())).status, 502);
+  } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
+
+void test('a chunked response body that turns malformed midway cuts the client connection, and its upstream connection is not reused', async () => {
+  const backend = await startHttpBackend((req, s) => {
+    if (req.connection === 0) {
+      s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+      setTimeout(() => s.write('zz\r\nnot a chunk\r\n'), 20);
+    } else s.write(okResponse('fine'));
+  });
+  const { lb, port } = await startHttpBalancer([backend.port]);
+  try {
+    const c = await RawClient.open(port);
+    try {
+      c.write(get('/1'));
+      await c.whenEnded(2000);
+      assert.ok(!c.pending().toString('latin1').includes('not a chunk'), 'the malformed bytes were not relayed');
+      await assert.rejects(c.response(), /closed inside a chunked body/, 'the client never saw a complete response');
+    } finally {
+      c.close();
+    }
+    const next = await rawRequest(port, get('/2'));
+    assert.equal(next.body.toString(), 'fine');
+    assert.equal(backend.requests[1]?.connection, 1, 'a new upstream connection');
+    await waitFor(() => lb.snapshot().listeners[0]?.terminations.UP === 1, 2000, 'one UP end');
   } finally {
     await lb.stop();
     await backend.close();

@@ -625,3 +625,112 @@ void test('an HTTP/1.0 client is never sent a chunked response', async () => {
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+void test('a client that half-closes after its request still gets the whole response', async () => {
+  const cap = await startCaptureBackend();
+  const { lb, port } = await startHttpBalancer([cap.port]);
+  try {
+    const c = await RawClient.open(port);
+    try {
+      c.write(get('/half'));
+      c.socket.end();
+      const r = await c.response();
+      assert.equal(r.status, 200);
+      assert.equal(r.body.toString(), 'ok');
+      await c.whenEnded(2000);
+    } finally {
+      c.close();
+    }
+  } finally {
+    await lb.stop();
+    await cap.close();
+  }
+});
+
+void test('a backend answering in HTTP/1.0 and closing does not end the client’s kept-alive connection', async () => {
+  const backend = await startHttpBackend((req, s) => s.end(`HTTP/1.0 200 OK\r\nContent-Length: ${req.target.length}\r\n\r\n${req.target}`));
+  const { lb, port } = await startHttpBalancer([backend.port]);
+  try {
+    const c = await RawClient.open(port);
+    try {
+      for (const path of ['/one', '/two']) {
+        c.write(get(path));
+        const r = await c.response();
+        assert.equal(r.version, 'HTTP/1.1');
+        assert.equal(r.body.toString(), path);
+      }
+      assert.equal(c.isEnded, false);
+    } finally {
+      c.close();
+    }
+  } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
+
+void test('an IPv6 client is written as a quoted, bracketed node in Forwarded and plainly in X-Forwarded-For', async () => {
+  const cap = await startCaptureBackend();
+  const { lb, port } = await startHttpBalancer([cap.port], { listener: { bind: '[::1]:0' } });
+  try {
+    const c = await RawClient.open(port, '::1');
+    try {
+      c.write(get());
+      assert.equal((await c.response()).status, 200);
+    } finally {
+      c.close();
+    }
+    const h = cap.requests()[0]?.headers ?? [];
+    assert.deepEqual(headerValues(h, 'x-forwarded-for'), ['::1']);
+    assert.deepEqual(headerValues(h, 'forwarded'), ['for="[::1]";proto=http;host=app.test']);
+  } finally {
+    await lb.stop();
+    await cap.close();
+  }
+});
+
+void test('Via names the protocol version the request was received in (1.0 from an HTTP/1.0 client)', async () => {
+  // RFC 9110 §7.6.3: received-protocol is the version of the message as this hop received it.
+  const cap = await startCaptureBackend();
+  const { lb, port } = await startHttpBalancer([cap.port], { listener: { http: { via: 'edge-1' } } });
+  try {
+    const r = await rawRequest(port, 'GET / HTTP/1.0\r\nHost: app.test\r\n\r\n');
+    assert.equal(r.status, 200);
+    assert.deepEqual(headerValues(cap.requests()[0]?.headers ?? [], 'via'), ['1.0 edge-1']);
+  } finally {
+    await lb.stop();
+    await cap.close();
+  }
+});
+
+void test('an interim 100 Continue is not passed to an HTTP/1.0 client', async () => {
+  const backend = await startHttpBackend((_req, s) => s.write(Buffer.concat([Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1'), okResponse('done')])));
+  const { lb, port } = await startHttpBalancer([backend.port]);
+  try {
+    const c = await RawClient.open(port);
+    try {
+      c.write('POST / HTTP/1.0\r\nHost: app.test\r\nContent-Length: 2\r\n\r\nhi');
+      const r = await c.response('POST');
+      assert.equal(r.status, 200);
+      assert.equal(r.body.toString(), 'done');
+    } finally {
+      c.close();
+    }
+  } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
+
+void test("a client's own Via is kept and Switchyard's hop appended to it", async () => {
+  // RFC 9110 §7.6.3: each intermediary appends its entry to the Via it received.
+  const cap = await startCaptureBackend();
+  const { lb, port } = await startHttpBalancer([cap.port], { listener: { http: { via: 'edge-1' } } });
+  try {
+    assert.equal((await rawRequest(port, get('/', 'app.test', 'Via: 1.1 corporate-proxy\r\n'))).status, 200);
+    assert.deepEqual(headerValues(cap.requests()[0]?.headers ?? [], 'via'), ['1.1 corporate-proxy, 1.1 edge-1']);
+  } finally {
+    await lb.stop();
+    await cap.close();
+  }
+});

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCaptureBackend } from '../helpers/capture-backend.js';
 import { startHttpBalancer } from '../helpers/http-balancer.js';
-import { RawClient, get, startHttpBackend } from '../helpers/http.js';
+import { RawClient, get, headerValue, okResponse, startHttpBackend } from '../helpers/http.js';
+import { waitFor } from '../helpers/net.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -126,5 +127,75 @@ void test('a request body that stops arriving is answered 408 at requestTimeout'
   } finally {
     await lb.stop();
     await cap.close();
+  }
+});
+
+void test('connections over the listener maxConnections are closed at once and counted', async () => {
+  const cap = await startCaptureBackend();
+  const { lb, port } = await startHttpBalancer([cap.port], { listener: { maxConnections: 1 } });
+  try {
+    const kept = await RawClient.open(port);
+    try {
+      kept.write(get());
+      assert.equal((await kept.response()).status, 200);
+      // The refused connection may be reset before or after the client sees it connected.
+      const extra = await RawClient.open(port).catch((e: NodeJS.ErrnoException) => e.code ?? 'error');
+      if (typeof extra === 'string') assert.equal(extra, 'ECONNRESET');
+      else {
+        try {
+          extra.write(get());
+          await extra.whenEnded(2000);
+          assert.equal(extra.pending().length, 0, 'no response on the refused connection');
+        } finally {
+          extra.close();
+        }
+      }
+      await waitFor(() => lb.snapshot().listeners[0]?.rejectedConnections === 1, 2000, 'one rejected connection');
+      assert.equal(lb.snapshot().listeners[0]?.terminations.LC, 1);
+    } finally {
+      kept.close();
+    }
+  } finally {
+    await lb.stop();
+    await cap.close();
+  }
+});
+
+void test('stopping the balancer closes idle keep-alive connections at once and lets a request in flight finish', async () => {
+  const held: (() => void)[] = [];
+  const backend = await startHttpBackend((req, s) => {
+    if (req.target === '/slow') held.push(() => s.write(okResponse('finished')));
+    else s.write(okResponse('ok'));
+  });
+  const { lb, port } = await startHttpBalancer([backend.port]);
+  try {
+    const idle = await RawClient.open(port);
+    const busy = await RawClient.open(port);
+    try {
+      idle.write(get('/quick'));
+      assert.equal((await idle.response()).status, 200);
+      busy.write(get('/slow'));
+      const until = Date.now() + 2000;
+      while (held.length === 0 && Date.now() < until) await sleep(5);
+      const stopping = lb.stop({ drainTimeoutMs: 5000 });
+      await idle.whenEnded(1000);
+      assert.equal(busy.isEnded, false, 'the busy connection is still open');
+      held[0]?.();
+      const r = await busy.response();
+      assert.equal(r.body.toString(), 'finished');
+      assert.equal(headerValue(r.headers, 'connection')?.toLowerCase(), 'close', 'the last response says the connection closes');
+      await busy.whenEnded(1000);
+      busy.close();
+      idle.close();
+      const stopFrom = Date.now();
+      await stopping;
+      assert.ok(Date.now() - stopFrom < 1000, 'stopped without waiting for the drain timeout');
+    } finally {
+      idle.close();
+      busy.close();
+    }
+  } finally {
+    await lb.stop();
+    await backend.close();
   }
 });

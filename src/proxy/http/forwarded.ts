@@ -41,7 +41,15 @@ export function forwardedNode(value: string): string {
  * The header lines to append (each ending in CRLF), for a request from `peer` with
  * `host` (the Host header) over `proto`. `trusted` says whether `peer` is a trusted proxy.
  */
-export function forwardedTail(opts: ForwardedOptions, peer: string, host: string | undefined, proto: 'http' | 'https', trusted: boolean, incoming: IncomingForwarded): string {
+export function forwardedTail(
+  opts: ForwardedOptions,
+  peer: string,
+  host: string | undefined,
+  proto: 'http' | 'https',
+  trusted: boolean,
+  incoming: IncomingForwarded,
+  receivedVersion: '1.0' | '1.1' = '1.1',
+): string {
   let out = '';
   if (opts.xForwarded) {
     const xff = trusted && incoming.xForwardedFor ? `${incoming.xForwardedFor}, ${peer}` : peer;
@@ -56,7 +64,8 @@ export function forwardedTail(opts: ForwardedOptions, peer: string, host: string
     out += `forwarded: ${trusted && incoming.forwarded ? `${incoming.forwarded}, ${ours}` : ours}\r\n`;
   }
   if (opts.via !== undefined) {
-    out += `via: ${incoming.via ? `${incoming.via}, ` : ''}1.1 ${opts.via}\r\n`;
+    // Via names the protocol version of the message as received (RFC 9110 §7.6.3).
+    out += `via: ${incoming.via ? `${incoming.via}, ` : ''}${receivedVersion} ${opts.via}\r\n`;
   }
   return out;
 }

@@ -20,7 +20,7 @@ import type { UpstreamConnection, UpstreamOwner } from './upstream-pool.js';
 import type { HasDeadline } from './deadlines.js';
 import type { HttpContext } from './http-context.js';
 import { ownJsonResponse, ownResponse, type OwnStatus } from './responses.js';
-import { buildRequest, buildResponse, keepAliveHintMs, readIncomingForwarded } from './rewrite.js';
+import { buildRequest, buildResponse, keepAliveHintMs, readIncomingForwarded, DROP_FORWARDED, DROP_VIA, DROP_X_FORWARDED } from './rewrite.js';
 import { forwardedTail, type IncomingForwarded } from './forwarded.js';
 import { connectFailureCause, type TerminationCode } from '../outcomes.js';
 import { createAccessRecord } from '../../observability/access-log.js';
@@ -45,6 +45,8 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   private readonly incoming: IncomingForwarded = {};
   private readonly peer: string;
   private readonly trusted: boolean;
+  /** Which incoming forwarding headers are replaced (the ones this listener emits). */
+  private readonly dropMask: number;
   /** Unconsumed client bytes: inBuf[inStart, inEnd). */
   private inBuf: Buffer | undefined;
   private inStart = 0;
@@ -91,6 +93,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   private status = 0;
   private forwardHost: string | undefined;
   private forwardTail = '';
+  private forwardVersion = '';
 
   constructor(
     private readonly client: Socket,
@@ -98,6 +101,8 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   ) {
     (client as TaggedSocket)[kSession] = this;
     this.peer = client.remoteAddress ?? '';
+    const spec = ctx.spec;
+    this.dropMask = (spec.xForwarded ? DROP_X_FORWARDED : 0) | (spec.forwarded ? DROP_FORWARDED : 0) | (spec.via !== undefined ? DROP_VIA : 0);
     this.trusted = ctx.trusted.size > 0 && ctx.trusted.contains(this.peer);
     this.reqTracker = new ChunkedTracker(ctx.spec.maxBodyBytes > 0 ? { maxBodyBytes: ctx.spec.maxBodyBytes } : {});
     this.req.ensureCapacity(ctx.limits.maxHeaders);
@@ -311,7 +316,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       if (this.upgrading) extra += 'connection: upgrade\r\nupgrade: websocket\r\n';
       else if (req.version === 10) extra += 'connection: keep-alive\r\n';
       extra += this.forwardingHeaders();
-      this.sentHead = buildRequest(req, this.headBuf, this.headStart, extra, this.headStart + req.headLength);
+      this.sentHead = buildRequest(req, this.headBuf, this.headStart, extra, this.headStart + req.headLength, this.dropMask);
       if (this.pendingBody > 0) {
         this.sentBody = (this.inBuf as Buffer).subarray(this.inStart, this.inStart + this.pendingBody);
         this.inStart += this.pendingBody;
@@ -438,7 +443,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     if (req.version === 11) {
       if (!this.clientKeepAlive) extra += 'connection: close\r\n';
     } else if (this.clientKeepAlive) extra += 'connection: keep-alive\r\n';
-    if (this.ctx.spec.via !== undefined) extra += `via: 1.1 ${this.ctx.spec.via}\r\n`;
+    if (this.ctx.spec.via !== undefined) extra += `via: ${res.version === 10 ? '1.0' : '1.1'} ${this.ctx.spec.via}\r\n`;
     const headEnd = this.rStart + res.headLength;
     const bodyEnd = this.bodyBytesIn(buf, headEnd, this.rEnd);
     const out = buildResponse(res, buf, this.rStart, extra, bodyEnd);
@@ -706,10 +711,12 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   private forwardingHeaders(): string {
     const spec = this.ctx.spec;
     if (!spec.xForwarded && !spec.forwarded && spec.via === undefined) return '';
-    if (!this.trusted && this.req.host === this.forwardHost && this.forwardTail !== '') return this.forwardTail;
-    if (this.trusted) readIncomingForwarded(this.req, this.headBuf, this.incoming);
-    const tail = forwardedTail({ xForwarded: spec.xForwarded, forwarded: spec.forwarded, via: spec.via }, this.peer, this.req.host, 'http', this.trusted, this.incoming);
+    const version = this.req.version === 10 ? '1.0' : '1.1';
+    if (!this.trusted && spec.via === undefined && this.req.host === this.forwardHost && version === this.forwardVersion && this.forwardTail !== '') return this.forwardTail;
+    if (this.trusted || spec.via !== undefined) readIncomingForwarded(this.req, this.headBuf, this.incoming);
+    const tail = forwardedTail({ xForwarded: spec.xForwarded, forwarded: spec.forwarded, via: spec.via }, this.peer, this.req.host, 'http', this.trusted, this.incoming, version);
     this.forwardHost = this.req.host;
+    this.forwardVersion = version;
     this.forwardTail = tail;
     return tail;
   }

@@ -2,7 +2,7 @@
  * Head rewriting for the HTTP data path. The rewritten head and the body bytes already
  * received are written into one Buffer, so a small message is one socket write. Field
  * lines are copied as received (no string per header); hop-by-hop fields (as flagged by
- * the codec) and incoming forwarding headers are left out.
+ * the codec) and the incoming forwarding headers Switchyard re-emits are left out.
  */
 import type { RequestHead } from './codec/request-head.js';
 import type { ResponseHead } from './codec/response-head.js';
@@ -57,14 +57,19 @@ export function readIncomingForwarded(head: MessageHead, buf: Buffer, out: Incom
 /** Scratch: which fields are kept by the current rewrite (the process is single-threaded). */
 let keep = new Uint8Array(256);
 
-function markKept(head: MessageHead, buf: Buffer, dropForwarding: boolean): number {
+/** Bit masks of forwarding headers to drop (the ones Switchyard re-emits). */
+export const DROP_X_FORWARDED = (1 << FWD_XFF) | (1 << FWD_XFP) | (1 << FWD_XFH);
+export const DROP_FORWARDED = 1 << FWD_FORWARDED;
+export const DROP_VIA = 1 << FWD_VIA;
+
+function markKept(head: MessageHead, buf: Buffer, dropMask: number): number {
   if (keep.length < head.fieldCount) keep = new Uint8Array(head.fieldCount * 2);
   const f = head.fields;
   let size = 0;
   for (let i = 0; i < head.fieldCount; i++) {
     const o = i * FIELD_STRIDE;
     let k = (f[o + F_FLAGS]! & FLAG_HOP_BY_HOP) === 0 ? 1 : 0;
-    if (k === 1 && dropForwarding && forwardingKind(buf, f[o + F_NAME_START]!, f[o + F_NAME_END]!) !== FWD_NONE) k = 0;
+    if (k === 1 && dropMask !== 0 && ((1 << forwardingKind(buf, f[o + F_NAME_START]!, f[o + F_NAME_END]!)) & dropMask) !== 0) k = 0;
     keep[i] = k;
     if (k === 1) size += f[o + F_VALUE_END]! - f[o + F_NAME_START]! + 2;
   }
@@ -88,11 +93,11 @@ function copyKept(head: MessageHead, buf: Buffer, out: Buffer, pos: number): num
  * HTTP version), the kept fields, `extra` (lines ending in CRLF: framing, forwarding,
  * upgrade), then the body bytes buf[headEnd, bodyEnd).
  */
-export function buildRequest(req: RequestHead, buf: Buffer, headStart: number, extra: string, bodyEnd: number): Buffer {
+export function buildRequest(req: RequestHead, buf: Buffer, headStart: number, extra: string, bodyEnd: number, dropMask: number): Buffer {
   const pathStart = req.targetStart + req.pathOffset;
   const pathLen = req.targetEnd - pathStart;
   const headEnd = headStart + req.headLength;
-  const fieldsSize = markKept(req, buf, true);
+  const fieldsSize = markKept(req, buf, dropMask);
   const hostLine = req.indexOf(H_HOST) === -1 && req.host !== undefined ? `host: ${req.host}\r\n` : '';
   const size = req.method.length + 1 + (pathLen > 0 ? pathLen : 1) + 11 + fieldsSize + hostLine.length + extra.length + 2 + (bodyEnd - headEnd);
   const out = Buffer.allocUnsafe(size);
@@ -117,7 +122,7 @@ export function buildRequest(req: RequestHead, buf: Buffer, headStart: number, e
 export function buildResponse(res: ResponseHead, buf: Buffer, start: number, extra: string, bodyEnd: number): Buffer {
   const headEnd = start + res.headLength;
   const lineEnd = res.fieldCount > 0 ? res.fields[F_NAME_START]! - 2 : headEnd - 4;
-  const fieldsSize = markKept(res, buf, false);
+  const fieldsSize = markKept(res, buf, 0);
   const size = 8 + (lineEnd - (start + 8)) + 2 + fieldsSize + extra.length + 2 + (bodyEnd - headEnd);
   const out = Buffer.allocUnsafe(size);
   let pos = out.write('HTTP/1.1', 0, 'latin1');
