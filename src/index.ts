@@ -24,7 +24,8 @@ export function createBalancer(config: ConfigInput, options: BalancerOptions = {
 }
 
 export { Balancer } from './runtime/balancer.js';
-export type { BalancerOptions, BalancerSnapshot, ListenerSnapshot, PoolSnapshot, BackendSnapshot } from './runtime/balancer.js';
+export type { BalancerOptions, BalancerSnapshot, ListenerSnapshot } from './runtime/balancer.js';
+export type { PoolSnapshot, BackendSnapshot } from './upstream/snapshot.js';
 export { SwitchyardError, isSwitchyardError, ERROR_CODES, type ErrorCode } from './core/errors.js';
 export type { ConfigInput } from './config/schema.js';
 export type { RuntimeConfig, ConfigIssue } from './config/model.js';

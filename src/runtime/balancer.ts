@@ -8,9 +8,8 @@ import { systemRandom, type Random } from '../core/random.js';
 import { SwitchyardError } from '../core/errors.js';
 import { formatEndpoint } from '../core/address.js';
 import type { ListenerSpec, RuntimeConfig } from '../config/model.js';
-import type { PolicyName } from '../config/policy-names.js';
 import { Pool } from '../upstream/pool.js';
-import type { AdminState, BackendTotals, Health } from '../upstream/backend.js';
+import { poolSnapshot, type PoolSnapshot } from '../upstream/snapshot.js';
 import type { UpstreamEvent } from '../upstream/events.js';
 import { Listener, type BoundAddress } from '../listeners/listener.js';
 import { TcpSession, type TcpSessionEnd } from '../proxy/tcp/tcp-session.js';
@@ -31,26 +30,6 @@ export interface BalancerOptions {
   readonly random?: Random;
   /** Host name resolution for `resolve: once` (default: the system's, dns.lookup). */
   readonly lookup?: HostLookup;
-}
-
-export interface BackendSnapshot {
-  readonly id: string;
-  readonly name: string;
-  readonly address: string;
-  readonly weight: number;
-  readonly adminState: AdminState;
-  readonly health: Health;
-  readonly eligible: boolean;
-  readonly downCause: string | null;
-  readonly activeConnections: number;
-  readonly totals: Readonly<BackendTotals>;
-}
-
-export interface PoolSnapshot {
-  readonly name: string;
-  readonly policy: PolicyName;
-  readonly eligibleBackends: number;
-  readonly backends: readonly BackendSnapshot[];
 }
 
 export interface ListenerSnapshot {
@@ -188,23 +167,7 @@ export class Balancer {
   }
 
   snapshot(): BalancerSnapshot {
-    const pools: PoolSnapshot[] = [...this.pools.values()].map((p) => ({
-      name: p.name,
-      policy: p.spec.policy,
-      eligibleBackends: p.eligibleCount(),
-      backends: p.backends.map((b) => ({
-        id: b.id,
-        name: b.spec.name,
-        address: formatEndpoint({ host: b.spec.host, port: b.spec.port }),
-        weight: b.weight,
-        adminState: b.adminState,
-        health: b.health,
-        eligible: b.eligible,
-        downCause: b.downCause ?? null,
-        activeConnections: b.active,
-        totals: { ...b.totals },
-      })),
-    }));
+    const pools: PoolSnapshot[] = [...this.pools.values()].map(poolSnapshot);
     const listeners: ListenerSnapshot[] = this.config.listeners.map((spec) => {
       const l = this.listeners.get(spec.name);
       return {

@@ -3,7 +3,7 @@ import { openSync, closeSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import { CidrSet, parseCidr, type Cidr } from '../core/cidr.js';
 import { SwitchyardError } from '../core/errors.js';
-import { formatEndpoint } from '../core/address.js';
+import { poolSnapshot } from '../upstream/snapshot.js';
 import type { HttpListenerSpec, ListenerSpec } from '../config/model.js';
 import { RouteTable } from '../routing/route-table.js';
 import type { Pool } from '../upstream/pool.js';
@@ -40,25 +40,7 @@ function internalAnswer(kind: 'health' | 'status' | 'metrics', spec: ListenerSpe
     const body = { status: empty.length === 0 ? 'ok' : 'unavailable', listener: spec.name, pools: Object.fromEntries(pools.map((p) => [p.name, p.eligibleCount()])) };
     return { status: empty.length === 0 ? 200 : 503, body: JSON.stringify(body) };
   }
-  const body = {
-    listener: spec.name,
-    pools: pools.map((p) => ({
-      name: p.name,
-      policy: p.spec.policy,
-      eligibleBackends: p.eligibleCount(),
-      backends: p.backends.map((b) => ({
-        name: b.spec.name,
-        address: formatEndpoint({ host: b.spec.host, port: b.spec.port }),
-        weight: b.weight,
-        adminState: b.adminState,
-        health: b.health,
-        eligible: b.eligible,
-        downCause: b.downCause ?? null,
-        activeConnections: b.active,
-        totals: b.totals,
-      })),
-    })),
-  };
+  const body = { listener: spec.name, pools: pools.map(poolSnapshot) };
   return { status: 200, body: JSON.stringify(body) };
 }
 
