@@ -32,6 +32,10 @@ export interface PoolSpec {
 }
 
 export interface HttpPoolSpec {
+  /** Cookie name for stickiness, or undefined. */
+  readonly stickyCookie: string | undefined;
+  /** What source-hash hashes: 'client', 'path', or a lower-case header name. */
+  readonly hashOn: 'client' | 'path' | { readonly header: string };
   readonly maxIdleConnections: number;
   readonly idleTimeoutMs: number;
   readonly retries: number;

@@ -58,6 +58,8 @@ function pool(name: string, p: PoolParsed, defaultConnectMs: number): PoolSpec {
     recheckIntervalMs: ms(p.recheck.interval, `${at}.recheck.interval`),
     recheckAllDownIntervalMs: ms(p.recheck.allDownInterval, `${at}.recheck.allDownInterval`),
     http: {
+      stickyCookie: p.http.stickyCookie === false ? undefined : p.http.stickyCookie,
+      hashOn: typeof p.http.hashOn === 'string' ? p.http.hashOn : { header: p.http.hashOn.header.toLowerCase() },
       maxIdleConnections: p.http.maxIdleConnections,
       idleTimeoutMs: ms(p.http.idleTimeout, `${at}.http.idleTimeout`),
       retries: p.http.retries,

@@ -101,6 +101,18 @@ export const HttpPoolSchema = z
       description: 'How long an idle keep-alive connection to a backend is kept: set it below the backend\'s own keep-alive timeout (a `Keep-Alive: timeout=` hint is honoured too).',
       examples: ['30s'],
     }),
+    stickyCookie: z
+      .union([z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'must be a cookie name (a token)' }), z.literal(false)])
+      .default(false)
+      .meta({
+        description:
+          'Cookie stickiness: Switchyard sets this cookie to a token naming the backend that answered, and sends later requests carrying it to that backend while it is eligible; otherwise the policy picks (and the cookie is set anew).',
+        examples: ['SWITCHYARD'],
+      }),
+    hashOn: z
+      .union([z.enum(['client', 'path']), z.strictObject({ header: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'must be a header name' }) })])
+      .default('client')
+      .meta({ description: 'What `source-hash` hashes for HTTP requests: the client address, the path (query excluded), or a header\'s value (`{ header: x-user }`; requests without it hash the client address).', examples: [{ header: 'x-user-id' }] }),
     retries: z
       .number()
       .int()

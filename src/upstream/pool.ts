@@ -10,6 +10,7 @@ import type { Picker } from '../balancing/types.js';
 import { createPicker } from '../balancing/registry.js';
 import { Backend } from './backend.js';
 import type { UpstreamEventSink } from './events.js';
+import { hashKey } from '../balancing/source-hash.js';
 
 /** Tries a backend out of band; resolves true when it accepts a connection. */
 export type RecheckProbe = (backend: Backend, timeoutMs: number) => Promise<boolean>;
@@ -30,6 +31,7 @@ export class Pool {
   private allDown = false;
   private closed = false;
   private readonly scratch = new Set<string>();
+  private readonly byToken = new Map<string, Backend>();
 
   constructor(
     spec: PoolSpec,
@@ -45,7 +47,10 @@ export class Pool {
       }
       return new Backend(b);
     });
-    for (const b of this.backendList) this.byId.set(b.id, b);
+    for (const b of this.backendList) {
+      this.byId.set(b.id, b);
+      this.byToken.set(stickyToken(b.id), b);
+    }
     this.picker = this.buildPicker();
     this.allDown = this.backendList.length > 0 && this.eligibleCount() === 0;
     for (const b of this.backendList) if (b.health === 'down') this.scheduleRecheck(b);
@@ -61,6 +66,12 @@ export class Pool {
 
   backend(id: string): Backend | undefined {
     return this.byId.get(id);
+  }
+
+  /** The backend a stickiness token names, if it exists and may take a request now. */
+  stickyBackend(token: string): Backend | undefined {
+    const b = this.byToken.get(token);
+    return b !== undefined && b.eligible && !b.full ? b : undefined;
   }
 
   eligibleCount(): number {
@@ -171,4 +182,12 @@ export class Pool {
     if (ok) this.markUp(backend, 're-check connect succeeded');
     else this.scheduleRecheck(backend);
   }
+}
+
+/**
+ * The stickiness token of a backend: a hash of its stable id, so a cookie names the backend
+ * without showing its address, and stays the same across restarts and processes.
+ */
+export function stickyToken(backendId: string): string {
+  return hashKey(backendId).toString(16).padStart(8, '0');
 }

@@ -14,7 +14,7 @@ function spec(n: number, over: Partial<PoolSpec> = {}): PoolSpec {
     connectTimeoutMs: 1000,
     failoverAttempts: 3,
     retryOnEmptyResponse: false,
-    http: { maxIdleConnections: 32, idleTimeoutMs: 4000, retries: 1 },
+    http: { stickyCookie: undefined, hashOn: 'client', maxIdleConnections: 32, idleTimeoutMs: 4000, retries: 1 },
     recheckIntervalMs: 5000,
     recheckAllDownIntervalMs: 1000,
     backends: Array.from({ length: n }, (_, i) => ({

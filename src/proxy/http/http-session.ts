@@ -25,7 +25,7 @@ import { forwardedTail, type IncomingForwarded } from './forwarded.js';
 import { connectFailureCause, type TerminationCode } from '../outcomes.js';
 import { createAccessRecord } from '../../observability/access-log.js';
 import type { Backend } from '../../upstream/backend.js';
-import type { Pool } from '../../upstream/pool.js';
+import { stickyToken, type Pool } from '../../upstream/pool.js';
 
 type State = 'head' | 'connect' | 'body' | 'response' | 'tunnel' | 'closing';
 
@@ -94,6 +94,8 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   private forwardHost: string | undefined;
   private forwardTail = '';
   private forwardVersion = '';
+  /** A Set-Cookie line for cookie stickiness, or ''. */
+  private setCookie = '';
 
   constructor(
     private readonly client: Socket,
@@ -282,13 +284,37 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
 
   private attempt(): void {
     const pool = this.pool as Pool;
-    const backend = pool.pick(this.peer, this.tried);
+    const sticky = pool.spec.http.stickyCookie;
+    let backend: Backend | undefined;
+    let token: string | undefined;
+    if (sticky !== undefined && this.tried.size === 0) {
+      token = cookieValue(this.lookupHeader('cookie'), sticky);
+      if (token !== undefined) backend = pool.stickyBackend(token);
+    }
+    backend ??= pool.pick(this.hashKey(pool), this.tried);
+    if (sticky !== undefined && backend !== undefined) {
+      const want = stickyToken(backend.id);
+      this.setCookie = want === token ? '' : `set-cookie: ${sticky}=${want}; Path=/; HttpOnly; SameSite=Lax\r\n`;
+    }
     if (backend === undefined) {
       if (this.tried.size === 0) return this.ownAnswer(503, 'UH', !this.reqDone);
       return this.ownAnswer(this.connectTimedOut ? 504 : 502, this.connectTimedOut ? 'UT' : 'UF', !this.reqDone);
     }
     this.tried.add(backend.id);
     this.useBackend(backend);
+  }
+
+  /** The key source-hash hashes for this request (others ignore it). */
+  private hashKey(pool: Pool): string | undefined {
+    if (pool.spec.policy !== 'source-hash') return undefined;
+    const on = pool.spec.http.hashOn;
+    if (on === 'client') return this.peer;
+    if (on === 'path') {
+      const t = this.req.target.slice(this.req.pathOffset);
+      const q = t.indexOf('?');
+      return q === -1 ? t : t.slice(0, q);
+    }
+    return this.lookupHeader(on.header) ?? this.peer;
   }
 
   private useBackend(backend: Backend): void {
@@ -342,7 +368,10 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
         this.inStart = this.inEnd;
         this.requestBody(rest);
       }
-      if (this.state === 'body') this.client.resume();
+      if (this.state !== 'body') return;
+      // The client already ended its side: the body can never complete.
+      if (this.clientEnded) this.ownAnswer(400, 'DC', true);
+      else this.client.resume();
     }
   }
 
@@ -443,6 +472,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     if (req.version === 11) {
       if (!this.clientKeepAlive) extra += 'connection: close\r\n';
     } else if (this.clientKeepAlive) extra += 'connection: keep-alive\r\n';
+    extra += this.setCookie;
     if (this.ctx.spec.via !== undefined) extra += `via: ${res.version === 10 ? '1.0' : '1.1'} ${this.ctx.spec.via}\r\n`;
     const headEnd = this.rStart + res.headLength;
     const bodyEnd = this.bodyBytesIn(buf, headEnd, this.rEnd);
@@ -698,6 +728,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   }
 
   private resetResponse(): void {
+    this.setCookie = '';
     this.rBuf = undefined;
     this.rStart = this.rEnd = 0;
     this.resHeadDone = false;
@@ -783,6 +814,16 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     this.conn?.socket.destroy();
     this.client.destroy();
   }
+}
+
+/** The value of cookie `name` in a Cookie header, or undefined. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }
 
 function sessionOf(s: Socket): HttpSession {
