@@ -34,6 +34,9 @@ type TaggedSocket = Socket & { [kSession]?: HttpSession };
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
+/** Response body bytes up to this size are copied next to the head (one write); larger ones are written as they are. */
+const COPY_BODY_MAX = 4096;
+
 export class HttpSession implements UpstreamOwner, HasDeadline {
   deadline = 0;
   private state: State = 'head';
@@ -476,10 +479,22 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     if (this.ctx.spec.via !== undefined) extra += `via: ${res.version === 10 ? '1.0' : '1.1'} ${this.ctx.spec.via}\r\n`;
     const headEnd = this.rStart + res.headLength;
     const bodyEnd = this.bodyBytesIn(buf, headEnd, this.rEnd);
-    const out = buildResponse(res, buf, this.rStart, extra, bodyEnd);
     this.resStarted = true;
-    this.bytesOut += out.length;
-    const ok = this.client.write(out);
+    let ok: boolean;
+    if (bodyEnd - headEnd <= COPY_BODY_MAX) {
+      // A small body rides in the head's buffer: one buffer, one write.
+      const out = buildResponse(res, buf, this.rStart, extra, bodyEnd);
+      this.bytesOut += out.length;
+      ok = this.client.write(out);
+    } else {
+      // A large one is not copied: head and body go out together in one corked write.
+      const out = buildResponse(res, buf, this.rStart, extra, headEnd);
+      this.bytesOut += out.length + (bodyEnd - headEnd);
+      this.client.cork();
+      this.client.write(out);
+      ok = this.client.write(buf.subarray(headEnd, bodyEnd));
+      this.client.uncork();
+    }
     if (bodyEnd < this.rEnd) this.upstreamReusable = false;
     this.rStart = this.rEnd;
     if (!ok) this.conn?.socket.pause();
