@@ -15,7 +15,7 @@
 #   QUIET_MAX=20 (before each run, wait up to this many seconds for a second with < NOISE_MAX % CPU busy)
 #   CPU_LOAD=0 (wrk, ab, nginx backends)  CPU_PROXY=1 (the proxy under test, alone)
 #   SY_YAML_EXTRA="..." (top-level lines appended to Switchyard's generated configs)
-#   OUT=bench/results/http-<date>.tsv (QUICK: http-<date>-quick.tsv; an existing file gets a time suffix)
+#   OUT=bench/http/results/http-<date>.tsv (QUICK: http-<date>-quick.tsv; an existing file gets a time suffix)
 #   RUN=/tmp/switchyard-bench-http.<pid> (scratch: configs, logs, access logs)  PORT_SHIFT="0 1000 ..."
 #   SKIP_INSTALL=1  BUILD=1 (rebuild dist/ first)  NPM_DIR=/tmp/switchyard-bench-npm (undici)
 # Everything talks to 127.0.0.1 only; every load run is bounded in time (timeout).
@@ -37,7 +37,7 @@ NOISE_MAX=${NOISE_MAX:-10}
 RETRY_NOISY=${RETRY_NOISY:-2}
 DATE=$(date +%F)
 if [[ -z ${OUT:-} ]]; then
-  OUT=$ROOT/bench/results/http-$DATE.tsv
+  OUT=$HERE/results/http-$DATE.tsv
   [[ ${QUICK:-0} == 1 ]] && OUT=${OUT%.tsv}-quick.tsv
   [[ -e $OUT ]] && OUT=${OUT%.tsv}-$(date +%H%M%S).tsv
 fi
@@ -111,12 +111,12 @@ run_load() {
   local c0 c1 p0 p1 b0 b1 t0 t1 el tm
   local s0 s1 tw; tw=$(awk '$1=="TCP:"{for(i=2;i<NF;i++) if($i=="tw") print $(i+1)}' /proc/net/sockstat)
   [[ -n $alog ]] && : >"$alog"          # O_APPEND writer: truncating is safe
-  s0=$(procsnap)
+  s0=$(procsnap || true)   # awk exits 2 if a process vanished under the glob: not fatal
   c0=$(cpustat); p0=$(ticks_us $ppids); b0=$(ticks $bpids); t0=$(now)
   TIMEFORMAT='%U %S'
   { time "$@" >"$RUN/last.out" 2>&1; } 2>"$RUN/last.time" || true
   t1=$(now); c1=$(cpustat); p1=$(ticks_us $ppids); b1=$(ticks $bpids)
-  s1=$(procsnap)
+  s1=$(procsnap || true)
   el=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')
   tm=$(awk '{printf "%.3f", $1+$2}' "$RUN/last.time")                       # client CPU seconds
   local pu ps pt pc bc cc cp
@@ -151,7 +151,9 @@ run_load() {
   local other; other=$(awk -v a="$procs" -v p="$pc" -v q="$bc" -v c="$cc" 'BEGIN{o=a-p-q-c; printf "%.0f", (o<0?0:o)}')
   LAST_OTHER=$other
   LAST_FOREIGN=""
-  ((other <= NOISE_MAX)) || LAST_FOREIGN=$(foreign_top "$s0" "$s1" "$$ $BASHPID ${STARTED[*]//*:/} $(for e in ${STARTED[*]//*:/}; do ps -o pid= --ppid "$e"; done)")
+  # (the PIDs to exclude are joined with single spaces: foreign_top matches " PID ")
+  ((other <= NOISE_MAX)) || LAST_FOREIGN=$(foreign_top "$s0" "$s1" "$(echo $$ $BASHPID ${STARTED[*]//*:/} \
+    $(for e in ${STARTED[*]//*:/}; do ps -o pid= --ppid "$e"; done) | tr -s ' \n' '  ')")
   # Switchyard's access log for this run: lines written and lines whose status is not 200
   # (the writer flushes every 200 ms: wait for it).
   local ll="" ln=""
