@@ -84,12 +84,12 @@ run_load() {
   if [[ $tool == redis ]]; then ppids=$(redis_pid "$px"); else ppids=$(http_pid "$px"); fi
   local c0 c1 p0 p1 b0 b1 t0 t1 el tm
   local s0 s1 tw; tw=$(awk '$1=="TCP:"{for(i=2;i<NF;i++) if($i=="tw") print $(i+1)}' /proc/net/sockstat)
-  s0=$(procsnap)
+  s0=$(procsnap || true)   # awk exits 2 if a process vanished under the glob: not fatal
   c0=$(cpustat); p0=$(ticks $ppids); b0=$(ticks $bpids); t0=$(now)
   TIMEFORMAT='%U %S'
   { time "$@" >"$RUN/last.out" 2>&1; } 2>"$RUN/last.time" || true
   t1=$(now); c1=$(cpustat); p1=$(ticks $ppids); b1=$(ticks $bpids)
-  s1=$(procsnap)
+  s1=$(procsnap || true)
   el=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')
   tm=$(awk '{printf "%.3f", $1+$2}' "$RUN/last.time")                       # client CPU seconds
   local pc bc cc cp
