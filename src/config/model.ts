@@ -4,6 +4,47 @@
  */
 import type { Endpoint } from '../core/address.js';
 import type { PolicyName } from './policy-names.js';
+import type { StatusRange } from '../core/status-ranges.js';
+
+export type AdminState = 'ready' | 'drain' | 'maint';
+
+export interface HttpProbeSpec {
+  readonly method: 'GET' | 'HEAD' | 'OPTIONS';
+  readonly path: string;
+  /** undefined = the backend's "host:port". */
+  readonly host: string | undefined;
+  readonly expectStatus: readonly StatusRange[];
+  readonly bodyContains: string | undefined;
+  readonly maxBodyBytes: number;
+}
+
+/** Active probing of one backend, the pool's settings merged with the backend's override. */
+export interface ActiveProbeSpec {
+  readonly type: 'tcp' | 'http';
+  readonly intervalMs: number;
+  readonly downIntervalMs: number;
+  readonly allDownIntervalMs: number;
+  /** 0–50: each wait varies at random by up to this percent. */
+  readonly jitterPercent: number;
+  readonly timeoutMs: number;
+  readonly rise: number;
+  readonly fall: number;
+  readonly initialState: 'up' | 'down';
+  /** The port probed (the backend's own unless overridden). */
+  readonly port: number;
+  /** Set when type is http. */
+  readonly http: HttpProbeSpec | undefined;
+}
+
+export interface PassiveHealthSpec {
+  /** 0 = off. */
+  readonly consecutiveLocalFailures: number;
+  /** 0 = off. */
+  readonly consecutive5xx: number;
+  readonly baseEjectionMs: number;
+  readonly maxEjectionMs: number;
+  readonly maxEjectedPercent: number;
+}
 
 export interface BackendSpec {
   /** Stable identity across reloads: "<pool>/<name>". */
@@ -16,6 +57,10 @@ export interface BackendSpec {
   readonly weight: number;
   /** 0 = unlimited. Already resolved against the pool's maxConnectionsPerBackend. */
   readonly maxConnections: number;
+  /** Admin state when the backend first appears. */
+  readonly initialAdminState: AdminState;
+  /** Active probing, or undefined for none. */
+  readonly probe: ActiveProbeSpec | undefined;
 }
 
 export interface PoolSpec {
@@ -26,8 +71,11 @@ export interface PoolSpec {
   readonly failoverAttempts: number;
   /** Replay what the client sent to the next backend when one closes or resets without answering. */
   readonly retryOnEmptyResponse: boolean;
-  readonly recheckIntervalMs: number;
-  readonly recheckAllDownIntervalMs: number;
+  readonly passive: PassiveHealthSpec;
+  /** 0 = off. */
+  readonly slowStartMs: number;
+  /** 0–100; 0 = off. */
+  readonly panicThreshold: number;
   readonly http: HttpPoolSpec;
 }
 

@@ -9,6 +9,7 @@ import { parseDuration, parseSize } from '../core/units.js';
 import type { ConfigParsed, ListenerParsed, PoolParsed } from './schema.js';
 import type { BackendSpec, HttpListenerSpec, ListenerSpec, PoolSpec, RuntimeConfig } from './model.js';
 import { HttpListenerSchema } from './schema-http.js';
+import { backendProbe, passiveHealth } from './normalize-health.js';
 
 function fail(path: string, reason: string): never {
   throw new SwitchyardError('SY_CONFIG_INVALID', `${path}: ${reason}`, { details: { issues: [{ path, message: reason }] } });
@@ -32,7 +33,7 @@ function endpoint(text: string, path: string, bind: boolean): Endpoint {
 function backends(pool: string, p: PoolParsed): BackendSpec[] {
   return p.backends.map((b, i) => {
     const at = `pools.${pool}.backends[${i}]`;
-    const spec = typeof b === 'string' ? { ...endpoint(b, at, false), weight: 1, maxConnections: 0, name: undefined } : b;
+    const spec = typeof b === 'string' ? { ...endpoint(b, at, false), weight: 1, maxConnections: 0, name: undefined, state: 'ready' as const, probe: undefined } : b;
     const name = spec.name ?? formatEndpoint({ host: spec.host, port: spec.port });
     return {
       id: `${pool}/${name}`,
@@ -42,6 +43,8 @@ function backends(pool: string, p: PoolParsed): BackendSpec[] {
       port: spec.port,
       weight: spec.weight,
       maxConnections: spec.maxConnections === 0 ? p.maxConnectionsPerBackend : spec.maxConnections,
+      initialAdminState: spec.state,
+      probe: backendProbe(p.health.active, spec.probe, spec.port, `pools.${pool}.health.active`, `${at}.probe`),
     };
   });
 }
@@ -55,8 +58,9 @@ function pool(name: string, p: PoolParsed, defaultConnectMs: number): PoolSpec {
     connectTimeoutMs: p.connectTimeout === undefined ? defaultConnectMs : ms(p.connectTimeout, `${at}.connectTimeout`),
     failoverAttempts: p.failover.attempts,
     retryOnEmptyResponse: p.failover.retryOnEmptyResponse,
-    recheckIntervalMs: ms(p.recheck.interval, `${at}.recheck.interval`),
-    recheckAllDownIntervalMs: ms(p.recheck.allDownInterval, `${at}.recheck.allDownInterval`),
+    passive: passiveHealth(p.health.passive, `${at}.health.passive`),
+    slowStartMs: ms(p.slowStart, `${at}.slowStart`),
+    panicThreshold: p.panicThreshold,
     http: {
       stickyCookie: p.http.stickyCookie === false ? undefined : p.http.stickyCookie,
       hashOn: typeof p.http.hashOn === 'string' ? p.http.hashOn : { header: p.http.hashOn.header.toLowerCase() },

@@ -8,6 +8,7 @@ import { parseEndpoint, portReason, hostReason } from '../core/address.js';
 import { POLICY_NAMES } from './policy-names.js';
 import { Duration, Size } from './schema-primitives.js';
 import { HttpListenerSchema, HttpPoolSchema, RouteSchema } from './schema-http.js';
+import { BackendProbeOverride, PoolHealthSchema } from './schema-health.js';
 
 export { Duration, Size };
 
@@ -66,6 +67,11 @@ export const BackendObject = z
       .optional()
       .meta({ description: 'A name for logs, metrics and the admin API. Defaults to "host:port". Must be unique in its pool.', examples: ['app-1'] }),
     maxConnections: Count('Most open connections to this backend at once; 0 takes the pool\'s `maxConnectionsPerBackend`.', 200).default(0),
+    state: z
+      .enum(['ready', 'drain', 'maint'])
+      .default('ready')
+      .meta({ description: 'Admin state at start: `ready` takes traffic; `drain` takes no new connections or requests; `maint` is out and not probed.', examples: ['maint'] }),
+    probe: BackendProbeOverride.optional(),
   })
   .meta({ description: 'A backend server.', examples: [{ host: '10.0.0.5', port: 8001, weight: 3, name: 'app-1' }] });
 
@@ -99,13 +105,21 @@ export const PoolSchema = z
       })
       .prefault({})
       .meta({ description: 'Connect failover: when a backend refuses, resets or times out, the next eligible one is tried.', examples: [{ attempts: 2 }] }),
-    recheck: z
-      .strictObject({
-        interval: Duration.default('5s').meta({ description: 'How often a backend taken out after a failed connect is tried again.', examples: ['10s'] }),
-        allDownInterval: Duration.default('1s').meta({ description: 'The faster re-check interval used while every backend of the pool is out.', examples: ['500ms'] }),
-      })
-      .prefault({})
-      .meta({ description: 'Re-checking of backends taken out of rotation after a failed connect.', examples: [{ interval: '10s', allDownInterval: '500ms' }] }),
+    health: PoolHealthSchema.prefault({}),
+    slowStart: Duration.default(0).meta({
+      description: 'A backend that becomes eligible (comes up, returns from ejection, is set ready) ramps from a tenth of its weight to all of it over this time. 0 disables.',
+      examples: ['30s'],
+    }),
+    panicThreshold: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(0)
+      .meta({
+        description:
+          'Panic mode: when the share of eligible backends falls below this percent (and so when none is left), traffic is spread over every backend not in `drain` or `maint`, healthy or not, instead of being refused. 0 disables: with no eligible backend, TCP clients are closed at once and HTTP requests get 503.',
+        examples: [50],
+      }),
     http: HttpPoolSchema.prefault({}),
   })
   .meta({ description: 'A named set of backends with a balancing policy.', examples: [{ policy: 'least-conn', backends: ['10.0.0.5:8001', '10.0.0.6:8001'] }] });

@@ -7,6 +7,7 @@ import { ConfigSchema, NAME_RULE, NAME_RE } from './schema.js';
 import { dedupeIssues, describeValue, oneLine, renderPath, translateZodIssue, type LocatedIssue, type PathKey } from './format-issues.js';
 import { normalizeConfig } from './normalize.js';
 import { formatEndpoint, parseEndpoint } from '../core/address.js';
+import { parseDuration } from '../core/units.js';
 import type { ConfigIssue, RuntimeConfig } from './model.js';
 
 export type { IssueTarget, LocatedIssue } from './format-issues.js';
@@ -146,6 +147,34 @@ function checkBackends(input: Obj, out: LocatedIssue[]): void {
   }
 }
 
+/** A backend's probe override needs the pool's active probes; ejection times must be ordered. */
+function checkHealth(input: Obj, out: LocatedIssue[]): void {
+  for (const [pool, p] of entriesOf(input.pools)) {
+    if (!isObj(p)) continue;
+    const health = isObj(p.health) ? p.health : undefined;
+    const active = health !== undefined && isObj(health.active) ? health.active : undefined;
+    if (Array.isArray(p.backends)) {
+      p.backends.forEach((b: unknown, i) => {
+        if (!isObj(b) || !isObj(b.probe)) return;
+        if (active === undefined) {
+          out.push({ path: ['pools', pool, 'backends', i, 'probe'], message: `overrides probe settings, but the pool has no health.active; set pools.${pool}.health.active`, target: 'key' });
+        }
+      });
+    }
+    const passive = health !== undefined && isObj(health.passive) ? health.passive : undefined;
+    if (passive !== undefined && passive.maxEjectionTime !== undefined) {
+      const base = parseDuration(typeof passive.baseEjectionTime === 'string' || typeof passive.baseEjectionTime === 'number' ? passive.baseEjectionTime : '30s');
+      const max = parseDuration(typeof passive.maxEjectionTime === 'string' || typeof passive.maxEjectionTime === 'number' ? passive.maxEjectionTime : '5m');
+      if (base.ok && max.ok && max.value < base.value) {
+        out.push({ path: ['pools', pool, 'health', 'passive', 'maxEjectionTime'], message: `must not be shorter than baseEjectionTime (${base.value} ms), got ${max.value} ms`, target: 'value' });
+      }
+    }
+    if (active !== undefined && active.http !== undefined && active.type !== 'http') {
+      out.push({ path: ['pools', pool, 'health', 'active', 'http'], message: 'is set, but type is not "http"; add type: http', target: 'key' });
+    }
+  }
+}
+
 /** Checks across sections, on the raw input: they run even where other parts failed. */
 function checkReferences(input: unknown): LocatedIssue[] {
   if (!isObj(input)) return [];
@@ -154,6 +183,7 @@ function checkReferences(input: unknown): LocatedIssue[] {
   checkNames('pools', input.pools, out);
   checkListeners(input, out);
   checkBackends(input, out);
+  checkHealth(input, out);
   return out;
 }
 

@@ -58,6 +58,16 @@ export const ERROR_CODES = {
     retryable: false,
     description: 'A listener was asked to make active a pool that is not among its pools.',
   },
+  SY_UNKNOWN_BACKEND: {
+    source: 'runtime',
+    retryable: false,
+    description: 'A runtime operation named a backend that is not in the given pool.',
+  },
+  SY_NOT_PROBED: {
+    source: 'runtime',
+    retryable: false,
+    description: 'A re-check was asked of a backend that has no active probe (none configured, or it is in maintenance).',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

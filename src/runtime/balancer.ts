@@ -7,7 +7,8 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { systemRandom, type Random } from '../core/random.js';
 import { SwitchyardError } from '../core/errors.js';
 import { formatEndpoint } from '../core/address.js';
-import type { ListenerSpec, RuntimeConfig } from '../config/model.js';
+import type { AdminState, ListenerSpec, RuntimeConfig } from '../config/model.js';
+import type { Backend } from '../upstream/backend.js';
 import { Pool } from '../upstream/pool.js';
 import { poolSnapshot, type PoolSnapshot } from '../upstream/snapshot.js';
 import type { UpstreamEvent } from '../upstream/events.js';
@@ -19,7 +20,7 @@ import { DeadlineTicker } from '../proxy/http/deadlines.js';
 import type { RequestStatsSnapshot } from '../observability/request-stats.js';
 import { createHttpListener, type HttpListenerRuntime } from './http-listener.js';
 import { TERMINATION_CODE_LIST, type TerminationCode } from '../proxy/outcomes.js';
-import { tcpProbe } from '../health/active/tcp-probe.js';
+import { runBackendProbe } from './probes.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { resolveBackends, systemLookup, type HostLookup } from './resolve.js';
 import { openFilesLimit, openFilesNeeded } from './fd-limit.js';
@@ -106,7 +107,7 @@ export class Balancer {
         new Pool(spec, {
           clock: this.clock,
           random: this.random,
-          probe: (b, timeoutMs) => tcpProbe(b.connectHost, b.spec.port, timeoutMs),
+          probe: runBackendProbe,
           onEvent: (e) => this.onUpstreamEvent(e),
         }),
       );
@@ -120,6 +121,7 @@ export class Balancer {
     this.warnOnFileLimit();
     try {
       if (this.config.resolve === 'once') await resolveBackends([...this.pools.values()].flatMap((p) => p.backends), this.lookup);
+      for (const pool of this.pools.values()) pool.startProbes();
       for (const spec of this.config.listeners) await this.startListener(spec);
       this.sweeper = setInterval(() => this.upstreams.sweep(), 1000);
       this.sweeper.unref();
@@ -159,6 +161,25 @@ export class Balancer {
     this.log.info({ event: 'pool-switch', listener, from, to: pool }, `listener ${listener}: active pool ${from} → ${pool}`);
   }
 
+  /**
+   * Sets a backend's admin state: `ready` takes traffic; `drain` takes no new connections or
+   * requests (open ones finish, sticky clients move); `maint` is out and not probed. Returns the
+   * previous state. `backend` is its name or id.
+   */
+  setBackendState(pool: string, backend: string, state: AdminState, cause = 'runtime operation'): AdminState {
+    const p = this.pool(pool);
+    return p.setAdminState(this.backendOf(p, backend), state, cause);
+  }
+
+  /** Probes a backend now, outside its schedule. */
+  recheckBackend(pool: string, backend: string): void {
+    const p = this.pool(pool);
+    const b = this.backendOf(p, backend);
+    if (!p.recheckNow(b)) {
+      throw new SwitchyardError('SY_NOT_PROBED', `backend ${b.id} has no active probe${b.adminState === 'maint' ? ' while in maintenance' : ' (set health.active on its pool)'}`);
+    }
+  }
+
   /** The addresses a listener is bound to (port 0 resolved). */
   addresses(listener: string): readonly BoundAddress[] {
     const l = this.listeners.get(listener);
@@ -167,7 +188,8 @@ export class Balancer {
   }
 
   snapshot(): BalancerSnapshot {
-    const pools: PoolSnapshot[] = [...this.pools.values()].map(poolSnapshot);
+    const now = this.clock.now();
+    const pools: PoolSnapshot[] = [...this.pools.values()].map((p) => poolSnapshot(p, now));
     const listeners: ListenerSnapshot[] = this.config.listeners.map((spec) => {
       const l = this.listeners.get(spec.name);
       return {
@@ -190,9 +212,15 @@ export class Balancer {
     throw new SwitchyardError('SY_UNKNOWN_LISTENER', `no listener named "${name}" (listeners: ${this.config.listeners.map((l) => l.name).join(', ')})`);
   }
 
+  private backendOf(p: Pool, name: string): Backend {
+    const b = p.backend(name) ?? p.backend(`${p.name}/${name}`);
+    if (!b) throw new SwitchyardError('SY_UNKNOWN_BACKEND', `pool "${p.name}" has no backend "${name}" (its backends: ${p.backends.map((x) => x.spec.name).join(', ')})`);
+    return b;
+  }
+
   private pool(name: string): Pool {
     const p = this.pools.get(name);
-    if (!p) throw new SwitchyardError('SY_UNKNOWN_POOL', `no pool named "${name}"`);
+    if (!p) throw new SwitchyardError('SY_UNKNOWN_POOL', `no pool named "${name}" (pools: ${[...this.pools.keys()].join(', ')})`);
     return p;
   }
 
@@ -275,16 +303,37 @@ export class Balancer {
   private onUpstreamEvent(e: UpstreamEvent): void {
     switch (e.type) {
       case 'backend-down':
-        this.log.warn({ event: 'backend-down', pool: e.pool, backend: e.backend.id, cause: e.cause }, `backend ${e.backend.id} out of rotation: ${e.cause}`);
+        this.log.warn({ event: 'backend-down', pool: e.pool, backend: e.backend.id, cause: e.cause }, `backend ${e.backend.id} is down: ${e.cause}`);
         break;
       case 'backend-up':
-        this.log.info({ event: 'backend-up', pool: e.pool, backend: e.backend.id, cause: e.cause }, `backend ${e.backend.id} back in rotation: ${e.cause}`);
+        this.log.info({ event: 'backend-up', pool: e.pool, backend: e.backend.id, cause: e.cause }, `backend ${e.backend.id} is up: ${e.cause}`);
+        break;
+      case 'backend-ejected':
+        this.log.warn(
+          { event: 'backend-ejected', pool: e.pool, backend: e.backend.id, cause: e.cause, durationMs: e.durationMs, ejections: e.count },
+          `backend ${e.backend.id} ejected for ${e.durationMs} ms: ${e.cause}`,
+        );
+        break;
+      case 'backend-returned':
+        this.log.info({ event: 'backend-returned', pool: e.pool, backend: e.backend.id, cause: e.cause }, `backend ${e.backend.id} returned from ejection: ${e.cause}`);
+        break;
+      case 'backend-admin':
+        this.log.info({ event: `backend-${e.to}`, pool: e.pool, backend: e.backend.id, from: e.from, to: e.to, cause: e.cause }, `backend ${e.backend.id}: ${e.from} → ${e.to} (${e.cause})`);
         break;
       case 'pool-empty':
-        this.log.error({ event: 'pool-empty', pool: e.pool }, `pool ${e.pool} has no eligible backend: new connections are closed until one returns`);
+        this.log.error({ event: 'pool-empty', pool: e.pool }, `pool ${e.pool} has no eligible backend: new connections are closed and requests answered 503 until one returns`);
         break;
       case 'pool-recovered':
         this.log.info({ event: 'pool-recovered', pool: e.pool }, `pool ${e.pool} has an eligible backend again`);
+        break;
+      case 'pool-panic':
+        this.log.error(
+          { event: 'pool-panic', pool: e.pool, eligible: e.eligible, total: e.total, threshold: e.threshold },
+          `PANIC: pool ${e.pool} has ${e.eligible} of ${e.total} backends eligible (below ${e.threshold}%): balancing over every ready backend, healthy or not`,
+        );
+        break;
+      case 'pool-panic-end':
+        this.log.warn({ event: 'pool-panic-end', pool: e.pool, eligible: e.eligible, total: e.total }, `pool ${e.pool} left panic mode: ${e.eligible} of ${e.total} backends eligible`);
         break;
     }
   }

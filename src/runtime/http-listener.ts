@@ -40,7 +40,8 @@ function internalAnswer(kind: 'health' | 'status' | 'metrics', spec: ListenerSpe
     const body = { status: empty.length === 0 ? 'ok' : 'unavailable', listener: spec.name, pools: Object.fromEntries(pools.map((p) => [p.name, p.eligibleCount()])) };
     return { status: empty.length === 0 ? 200 : 503, body: JSON.stringify(body) };
   }
-  const body = { listener: spec.name, pools: pools.map(poolSnapshot) };
+  const now = deps.clock.now();
+  const body = { listener: spec.name, pools: pools.map((p) => poolSnapshot(p, now)) };
   return { status: 200, body: JSON.stringify(body) };
 }
 

@@ -198,7 +198,7 @@ timeouts: { drain: 60s }
   }
 });
 
-void test('the spawned balancer logs a backend going out and coming back', async () => {
+void test('the spawned balancer logs a backend ejected, probed down, returned and probed up, each with its cause', async () => {
   const a = await echoServer();
   const deadPort = await (async () => {
     const s = await echoServer();
@@ -212,15 +212,19 @@ listeners:
 pools:
   p:
     backends: ["127.0.0.1:${a.port}", "127.0.0.1:${deadPort}"]
-    recheck: { interval: 50ms, allDownInterval: 20ms }
+    health:
+      active: { type: tcp, interval: 50ms, rise: 2, fall: 2, timeout: 200ms }
+      passive: { consecutiveFailures: 1, baseEjectionTime: 100ms, maxEjectedPercent: 100 }
 `);
   let back: Awaited<ReturnType<typeof echoServer>> | undefined;
   try {
     assert.equal(await exchange(port, 'one'), 'one');
     assert.equal(await exchange(port, 'two'), 'two');
-    await cli.waitForOutput(/"event":"backend-down".*ECONNREFUSED/);
+    await cli.waitForOutput(/"event":"backend-ejected".*"cause":"1 consecutive [^"]*ECONNREFUSED/);
+    await cli.waitForOutput(/"event":"backend-down".*"cause":"2 consecutive probe failures[^"]*connection refused/);
+    await cli.waitForOutput(/"event":"backend-returned"/);
     back = await startServer((s) => s.pipe(s), { port: deadPort });
-    await cli.waitForOutput(/"event":"backend-up"/);
+    await cli.waitForOutput(/"event":"backend-up".*"cause":"2 consecutive probe successes/);
   } finally {
     await cleanup();
     await a.close();

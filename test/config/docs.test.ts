@@ -36,7 +36,7 @@ void describe('generated docs', () => {
 
   void test('the config reference lists every key, with <name> for records and [] for lists', () => {
     const text = renderConfigReference();
-    for (const key of ['listeners.<name>.bind', 'pools.<name>.backends[].port', 'pools.<name>.recheck.allDownInterval', 'timeouts.drain', 'log.level']) {
+    for (const key of ['listeners.<name>.bind', 'pools.<name>.backends[].port', 'pools.<name>.health.active.allDownInterval', 'timeouts.drain', 'log.level']) {
       assert.ok(text.includes(`| \`${key}\` |`), `missing ${key}`);
     }
   });

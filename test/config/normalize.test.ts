@@ -19,6 +19,23 @@ function valid(text: string, file = 'switchyard.yaml'): RuntimeConfig {
   return result.config;
 }
 
+/** Passive health with nothing set: Envoy's thresholds, ejection of at most half the pool. */
+const DEFAULT_PASSIVE = { consecutiveLocalFailures: 5, consecutive5xx: 5, baseEjectionMs: 30_000, maxEjectionMs: 300_000, maxEjectedPercent: 50 };
+
+const BLUE_PROBE = {
+  type: 'http',
+  intervalMs: 3000,
+  downIntervalMs: 1500,
+  allDownIntervalMs: 250,
+  jitterPercent: 25,
+  timeoutMs: 800,
+  rise: 4,
+  fall: 2,
+  initialState: 'down',
+  port: 9100,
+  http: { method: 'HEAD', path: '/healthz', host: 'blue.internal', expectStatus: [{ from: 200, to: 299 }, { from: 301, to: 301 }], bodyContains: 'ok', maxBodyBytes: 1024 },
+} as const;
+
 const FULL: RuntimeConfig = {
   listeners: [
     {
@@ -44,26 +61,39 @@ const FULL: RuntimeConfig = {
       name: 'blue',
       policy: 'weighted-least-conn',
       backends: [
-        { id: 'blue/10.0.0.1:8000', pool: 'blue', name: '10.0.0.1:8000', host: '10.0.0.1', port: 8000, weight: 1, maxConnections: 50 },
-        { id: 'blue/blue-2', pool: 'blue', name: 'blue-2', host: '10.0.0.2', port: 8000, weight: 7, maxConnections: 9 },
-        { id: 'blue/[::1]:8000', pool: 'blue', name: '[::1]:8000', host: '::1', port: 8000, weight: 1, maxConnections: 50 },
+        { id: 'blue/10.0.0.1:8000', pool: 'blue', name: '10.0.0.1:8000', host: '10.0.0.1', port: 8000, weight: 1, maxConnections: 50, initialAdminState: 'ready', probe: BLUE_PROBE },
+        {
+          id: 'blue/blue-2',
+          pool: 'blue',
+          name: 'blue-2',
+          host: '10.0.0.2',
+          port: 8000,
+          weight: 7,
+          maxConnections: 9,
+          initialAdminState: 'drain',
+          // The backend's override on top of the pool's probe: only what it names changes.
+          probe: { ...BLUE_PROBE, type: 'tcp', intervalMs: 1000, port: 9200, http: undefined },
+        },
+        { id: 'blue/[::1]:8000', pool: 'blue', name: '[::1]:8000', host: '::1', port: 8000, weight: 1, maxConnections: 50, initialAdminState: 'maint', probe: undefined },
       ],
       connectTimeoutMs: 750,
       failoverAttempts: 5,
       retryOnEmptyResponse: true,
-      recheckIntervalMs: 2000,
-      recheckAllDownIntervalMs: 250,
+      passive: { consecutiveLocalFailures: 3, consecutive5xx: 10, baseEjectionMs: 10_000, maxEjectionMs: 120_000, maxEjectedPercent: 20 },
+      slowStartMs: 20_000,
+      panicThreshold: 40,
       http: { stickyCookie: undefined, hashOn: 'client', maxIdleConnections: 32, idleTimeoutMs: 4000, retries: 1 },
     },
     {
       name: 'green',
       policy: 'power-of-two',
-      backends: [{ id: 'green/app.internal:9000', pool: 'green', name: 'app.internal:9000', host: 'app.internal', port: 9000, weight: 1, maxConnections: 0 }],
+      backends: [{ id: 'green/app.internal:9000', pool: 'green', name: 'app.internal:9000', host: 'app.internal', port: 9000, weight: 1, maxConnections: 0, initialAdminState: 'ready', probe: undefined }],
       connectTimeoutMs: 2000,
       failoverAttempts: 3,
       retryOnEmptyResponse: false,
-      recheckIntervalMs: 5000,
-      recheckAllDownIntervalMs: 1000,
+      passive: DEFAULT_PASSIVE,
+      slowStartMs: 0,
+      panicThreshold: 0,
       http: { stickyCookie: undefined, hashOn: 'client', maxIdleConnections: 32, idleTimeoutMs: 4000, retries: 1 },
     },
   ],
@@ -89,12 +119,13 @@ void describe('valid configs normalize to the runtime model', () => {
         {
           name: 'web',
           policy: 'round-robin',
-          backends: [{ id: 'web/127.0.0.1:8001', pool: 'web', name: '127.0.0.1:8001', host: '127.0.0.1', port: 8001, weight: 1, maxConnections: 0 }],
+          backends: [{ id: 'web/127.0.0.1:8001', pool: 'web', name: '127.0.0.1:8001', host: '127.0.0.1', port: 8001, weight: 1, maxConnections: 0, initialAdminState: 'ready', probe: undefined }],
           connectTimeoutMs: 3000,
           failoverAttempts: 3,
           retryOnEmptyResponse: false,
-          recheckIntervalMs: 5000,
-          recheckAllDownIntervalMs: 1000,
+          passive: DEFAULT_PASSIVE,
+          slowStartMs: 0,
+          panicThreshold: 0,
           http: { stickyCookie: undefined, hashOn: 'client', maxIdleConnections: 32, idleTimeoutMs: 4000, retries: 1 },
         },
       ],

@@ -8,3 +8,9 @@ export async function startBalancer(config: ConfigInput): Promise<{ lb: Balancer
   const port = lb.addresses(first)[0]?.port ?? 0;
   return { lb, port };
 }
+
+/**
+ * Pool health settings under which one failed connect ejects a backend for an hour, whatever
+ * the share of the pool: what tests of failover and "out of rotation" want.
+ */
+export const EJECT_AT_ONCE = { passive: { consecutiveFailures: 1, baseEjectionTime: '1h', maxEjectedPercent: 100 } } as const;

@@ -1,6 +1,6 @@
 /** Starts a balancer with one HTTP listener on 127.0.0.1:0 in front of one pool, for tests. */
 import type { Balancer, ConfigInput } from '../../src/index.js';
-import { startBalancer } from './balancer.js';
+import { startBalancer, EJECT_AT_ONCE } from './balancer.js';
 
 export type ListenerInput = ConfigInput['listeners'][string];
 export type PoolInput = ConfigInput['pools'][string];
@@ -9,7 +9,7 @@ export type HttpInput = NonNullable<ListenerInput['http']>;
 export interface HttpBalancerOptions {
   /** Listener fields (http settings, routes…) merged over `{ protocol: 'http', bind, pool: 'p' }`. */
   readonly listener?: Partial<ListenerInput>;
-  /** Pool fields merged over `{ backends, recheck: 1h }` (re-checks off, so a down backend stays down). */
+  /** Pool fields merged over `{ backends, health: EJECT_AT_ONCE }` (one failed connect ejects a backend for an hour). */
   readonly pool?: Partial<PoolInput>;
   /** More pools (for routes). */
   readonly pools?: Record<string, PoolInput>;
@@ -21,7 +21,7 @@ export function startHttpBalancer(backends: readonly (number | string)[], opts: 
   const config: ConfigInput = {
     listeners: { web: { protocol: 'http', bind: '127.0.0.1:0', pool: 'p', ...opts.listener } },
     pools: {
-      p: { backends: backends.map((b) => (typeof b === 'number' ? `127.0.0.1:${b}` : b)), recheck: { interval: '1h', allDownInterval: '1h' }, ...opts.pool },
+      p: { backends: backends.map((b) => (typeof b === 'number' ? `127.0.0.1:${b}` : b)), health: EJECT_AT_ONCE, ...opts.pool },
       ...opts.pools,
     },
     ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),

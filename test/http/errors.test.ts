@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { ConfigInput, ListenerSnapshot } from '../../src/index.js';
-import { startBalancer } from '../helpers/balancer.js';
+import { startBalancer, EJECT_AT_ONCE } from '../helpers/balancer.js';
 import { startCaptureBackend, type CaptureBackend } from '../helpers/capture-backend.js';
 import { startHttpBalancer } from '../helpers/http-balancer.js';
 import { closedPort, waitFor } from '../helpers/net.js';
@@ -175,7 +175,7 @@ async function errorListener(): Promise<ErrorSetup> {
     pools: {
       app: { backends: [`127.0.0.1:${cap.port}`] },
       none: { backends: [{ host: '127.0.0.1', port: cap.port, weight: 0 }] },
-      dead: { backends: [`127.0.0.1:${dead}`], recheck: { interval: '1h', allDownInterval: '1h' } },
+      dead: { backends: [`127.0.0.1:${dead}`], health: EJECT_AT_ONCE },
       slow: { backends: [`127.0.0.1:${silent.port}`] },
     },
   };

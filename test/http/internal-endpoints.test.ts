@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { createBalancer, type ConfigInput } from '../../src/index.js';
 import { startCaptureBackend, type CaptureBackend } from '../helpers/capture-backend.js';
 import { closedPort } from '../helpers/net.js';
+import { EJECT_AT_ONCE } from '../helpers/balancer.js';
 
 function get(port: number, path: string, method = 'GET'): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -21,7 +22,7 @@ function get(port: number, path: string, method = 'GET'): Promise<{ status: numb
 async function setup(internal: unknown, backends: string[]): Promise<{ port: number; stop: () => Promise<void> }> {
   const config = {
     listeners: { web: { protocol: 'http', bind: '127.0.0.1:0', pool: 'app', http: { internal } } },
-    pools: { app: { backends, recheck: { interval: '1h', allDownInterval: '1h' } } },
+    pools: { app: { backends, health: EJECT_AT_ONCE } },
   } as ConfigInput;
   const lb = createBalancer(config);
   await lb.start();

@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { createBalancer } from '../../src/index.js';
 import { startDemoBackend, type DemoBackend } from '../../src/demo/demo-backend.js';
 import { cookieValue } from '../../src/proxy/http/http-session.js';
+import { EJECT_AT_ONCE } from '../helpers/balancer.js';
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ body: string; setCookie: string[] }> {
   return new Promise((resolve, reject) => {
@@ -57,7 +58,7 @@ void test('cookie stickiness sends a client back to the backend named by its coo
 });
 
 void test('a cookie naming a backend that is gone or down falls back to the policy and is set anew', async () => {
-  const { port, backends, stop } = await setup({ policy: 'round-robin', http: { stickyCookie: 'SY' }, recheck: { interval: '1h', allDownInterval: '1h' } });
+  const { port, backends, stop } = await setup({ policy: 'round-robin', http: { stickyCookie: 'SY' }, health: EJECT_AT_ONCE });
   try {
     let first = await get(port, '/');
     while (first.body !== 'a') first = await get(port, '/');

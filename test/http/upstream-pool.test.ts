@@ -39,7 +39,7 @@ async function setup(maxIdle = 4): Promise<{ server: TestServer; sockets: Socket
     s.on('data', (d: Buffer) => s.write(`echo:${d.toString()}`));
   });
   const clock = new FakeClock();
-  const backend = new Backend({ id: 'p/b', pool: 'p', name: 'b', host: '127.0.0.1', port: server.port, weight: 1, maxConnections: 0 });
+  const backend = new Backend({ id: 'p/b', pool: 'p', name: 'b', host: '127.0.0.1', port: server.port, weight: 1, maxConnections: 0, initialAdminState: 'ready', probe: undefined });
   const pool = new UpstreamPool({ clock, maxIdlePerBackend: maxIdle, idleTimeoutMs: 10_000, bufferSize: 65536 });
   return { server, sockets, pool, clock, backend };
 }
@@ -152,7 +152,7 @@ void test('a refused connect reaches the owner as a close with its error', async
   const { server, pool } = await setup();
   const port = server.port;
   await server.close();
-  const dead = new Backend({ id: 'p/d', pool: 'p', name: 'd', host: '127.0.0.1', port, weight: 1, maxConnections: 0 });
+  const dead = new Backend({ id: 'p/d', pool: 'p', name: 'd', host: '127.0.0.1', port, weight: 1, maxConnections: 0, initialAdminState: 'ready', probe: undefined });
   const r = new Recorder();
   pool.acquire(dead, r, 1000);
   await waitFor(() => r.events.length > 0, 2000, 'an event');

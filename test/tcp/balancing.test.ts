@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { nameServer, closedPort, exchange, startServer, openConnection, nextData, waitFor, type TestServer } from '../helpers/net.js';
-import { startBalancer } from '../helpers/balancer.js';
+import { startBalancer, EJECT_AT_ONCE } from '../helpers/balancer.js';
 
 async function servers(names: string[]): Promise<TestServer[]> {
   return Promise.all(names.map((n) => nameServer(n)));
@@ -30,19 +30,20 @@ void test('round-robin spreads new connections evenly over three backends', asyn
   }
 });
 
-void test('a refused backend is failed over transparently and taken out of rotation', async () => {
+void test('a refused backend is failed over transparently and ejected', async () => {
   const live = await nameServer('live');
   const dead = await closedPort();
   const { lb, port } = await startBalancer({
     listeners: { l: { bind: '127.0.0.1:0', pool: 'p' } },
-    pools: { p: { backends: [`127.0.0.1:${dead}`, `127.0.0.1:${live.port}`], recheck: { interval: '1h', allDownInterval: '1h' } } },
+    pools: { p: { backends: [`127.0.0.1:${dead}`, `127.0.0.1:${live.port}`], health: EJECT_AT_ONCE } },
   });
   try {
     for (let i = 0; i < 10; i++) assert.equal(await exchange(port), 'live');
     const [deadB, liveB] = lb.snapshot().pools[0]?.backends ?? [];
-    assert.equal(deadB?.health, 'down');
-    assert.match(deadB?.downCause ?? '', /ECONNREFUSED/);
-    assert.equal(deadB?.totals.connectFailures, 1, 'once out of rotation, the dead backend is not tried again');
+    assert.equal(deadB?.ejected, true);
+    assert.equal(deadB?.eligible, false);
+    assert.match(deadB?.downCause ?? '', /1 consecutive .*ECONNREFUSED/);
+    assert.equal(deadB?.totals.connectFailures, 1, 'once ejected, the dead backend is not tried again');
     assert.equal(liveB?.totals.connections, 10);
     await waitFor(() => lb.snapshot().listeners[0]?.terminations['--'] === 10, 2000, '10 normal ends');
   } finally {
@@ -51,23 +52,24 @@ void test('a refused backend is failed over transparently and taken out of rotat
   }
 });
 
-void test('a backend that comes back is re-checked and put back in rotation', async () => {
+void test('an ejected backend returns to rotation when its ejection time has passed', async () => {
   const live = await nameServer('live');
   const port2 = await closedPort();
   const { lb, port } = await startBalancer({
     listeners: { l: { bind: '127.0.0.1:0', pool: 'p' } },
-    pools: { p: { backends: [`127.0.0.1:${live.port}`, `127.0.0.1:${port2}`], recheck: { interval: '50ms', allDownInterval: '20ms' } } },
+    pools: { p: { backends: [`127.0.0.1:${live.port}`, `127.0.0.1:${port2}`], health: { passive: { consecutiveFailures: 1, baseEjectionTime: '150ms', maxEjectedPercent: 100 } } } },
   });
   let back: TestServer | undefined;
   try {
     await exchange(port);
     await exchange(port); // second pick hits the closed port and fails over
-    assert.equal(lb.snapshot().pools[0]?.backends[1]?.health, 'down');
+    assert.equal(lb.snapshot().pools[0]?.backends[1]?.ejected, true);
     back = await nameServer('back', { port: port2 });
-    await waitFor(() => lb.snapshot().pools[0]?.backends[1]?.health === 'up', 3000, 'backend to return');
+    await waitFor(() => lb.snapshot().pools[0]?.backends[1]?.eligible === true, 3000, 'backend to return');
     const seen = new Set<string>();
     for (let i = 0; i < 4; i++) seen.add(await exchange(port));
     assert.deepEqual([...seen].sort(), ['back', 'live']);
+    assert.equal(lb.snapshot().pools[0]?.backends[1]?.transitions.returned, 1);
   } finally {
     await lb.stop();
     await live.close();
@@ -75,20 +77,24 @@ void test('a backend that comes back is re-checked and put back in rotation', as
   }
 });
 
-void test('when every backend is out, clients are closed at once and the pool is re-checked faster', async () => {
+void test('when every backend is down, clients are closed at once and probes run at the faster all-down interval', async () => {
   const p1 = await closedPort();
   const { lb, port } = await startBalancer({
     listeners: { l: { bind: '127.0.0.1:0', pool: 'p' } },
-    pools: { p: { backends: [`127.0.0.1:${p1}`], recheck: { interval: '1h', allDownInterval: '30ms' } } },
+    pools: {
+      p: {
+        backends: [`127.0.0.1:${p1}`],
+        health: { active: { type: 'tcp', interval: '1h', downInterval: '1h', allDownInterval: '30ms', rise: 1, fall: 1, initialState: 'down', timeout: '500ms' } },
+      },
+    },
   });
   let back: TestServer | undefined;
   try {
     assert.equal(await exchange(port), '');
-    await waitFor(() => lb.snapshot().listeners[0]?.terminations.UF === 1, 2000, 'one UF end');
-    assert.equal(await exchange(port), '');
     await waitFor(() => lb.snapshot().listeners[0]?.terminations.UH === 1, 2000, 'one UH end');
+    assert.equal(lb.snapshot().pools[0]?.backends[0]?.totals.connectFailures, 0, 'no connect was attempted');
     back = await nameServer('back', { port: p1 });
-    await waitFor(() => lb.snapshot().pools[0]?.eligibleBackends === 1, 3000, 'fast re-check while all are down');
+    await waitFor(() => lb.snapshot().pools[0]?.eligibleBackends === 1, 3000, 'fast probes while all are down');
     assert.equal(await exchange(port), 'back');
   } finally {
     await lb.stop();
@@ -100,7 +106,7 @@ void test('failover never tries the same backend twice and stops after the confi
   const ports = await Promise.all([closedPort(), closedPort(), closedPort(), closedPort()]);
   const { lb, port } = await startBalancer({
     listeners: { l: { bind: '127.0.0.1:0', pool: 'p' } },
-    pools: { p: { backends: ports.map((p) => `127.0.0.1:${p}`), failover: { attempts: 3 }, recheck: { interval: '1h', allDownInterval: '1h' } } },
+    pools: { p: { backends: ports.map((p) => `127.0.0.1:${p}`), failover: { attempts: 3 }, health: EJECT_AT_ONCE } },
   });
   try {
     assert.equal(await exchange(port), '');
@@ -117,7 +123,7 @@ void test('a client that connects per request sees no failure while one of two b
   const b = await nameServer('b');
   const { lb, port } = await startBalancer({
     listeners: { l: { bind: '127.0.0.1:0', pool: 'p' } },
-    pools: { p: { backends: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`], recheck: { interval: '1h', allDownInterval: '1h' } } },
+    pools: { p: { backends: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`], health: EJECT_AT_ONCE } },
   });
   try {
     const answers: string[] = [];
@@ -138,7 +144,7 @@ void test('a client that connects per request sees no failure while one of two b
     );
     assert.equal(answers.length, 800);
     assert.deepEqual(answers.filter((r) => r !== 'a' && r !== 'b'), [], 'every request got an answer');
-    assert.equal(lb.snapshot().pools[0]?.backends[1]?.health, 'down');
+    assert.equal(lb.snapshot().pools[0]?.backends[1]?.ejected, true);
     assert.equal(answers.slice(-50).every((r) => r === 'a'), true);
   } finally {
     await lb.stop();

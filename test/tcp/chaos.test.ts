@@ -22,7 +22,11 @@ void test('misbehaving clients and backends never crash the balancer nor leak co
   const { lb, port } = await startBalancer({
     listeners: { l: { bind: '127.0.0.1:0', pool: 'p', idleTimeout: '300ms' } },
     pools: {
-      p: { policy: 'random', backends: [`127.0.0.1:${bad.port}`, `127.0.0.1:${good.port}`, `127.0.0.1:${dead}`], recheck: { interval: '20ms', allDownInterval: '10ms' } },
+      p: { policy: 'random', backends: [`127.0.0.1:${bad.port}`, `127.0.0.1:${good.port}`, `127.0.0.1:${dead}`], health: {
+          active: { type: 'tcp', interval: '20ms', allDownInterval: '10ms', rise: 1, fall: 1, timeout: '100ms' },
+          passive: { consecutiveFailures: 1, baseEjectionTime: '20ms', maxEjectionTime: '40ms', maxEjectedPercent: 100 },
+        },
+      },
     },
   });
   try {

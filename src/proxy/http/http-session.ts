@@ -455,6 +455,9 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       this.resHeadDone = true;
       this.status = res.status;
       this.deadline = 0;
+      const backend = this.backend as Backend;
+      if (res.status >= 500) (this.pool as Pool).reportOutcome(backend, '5xx', `HTTP ${res.status}`);
+      else if (backend.failureStreak) (this.pool as Pool).reportOutcome(backend, 'success');
       if (res.status === 101) return this.startTunnel(buf);
       this.respond(buf);
       return;
@@ -614,6 +617,9 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
 
   /** The backend closed or reset before sending any response byte. */
   private upstreamFailedBeforeResponse(conn: UpstreamConnection, backend: Backend): void {
+    // A fresh connection closed without an answer says something about the backend; a reused
+    // one may just have met the backend's keep-alive timeout.
+    if (conn.uses === 0) (this.pool as Pool).reportOutcome(backend, 'local-failure', 'closed by the backend before it answered');
     if (this.replayable && this.rEnd === this.rStart && !this.resHeadDone) {
       if (conn.uses > 0 && !this.freshOnly) {
         // The keep-alive race: the backend closed an idle connection as we reused it. Once, on a fresh one.
@@ -817,7 +823,10 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
         return;
       case 'connect':
       case 'response':
-        if (!this.resHeadDone) this.ownAnswer(504, 'RT', true);
+        if (!this.resHeadDone) {
+          if (this.backend && this.pool) this.pool.reportOutcome(this.backend, 'local-failure', `no response within ${this.ctx.spec.responseTimeoutMs} ms`);
+          this.ownAnswer(504, 'RT', true);
+        }
         return;
       default:
         return;

@@ -167,6 +167,7 @@ export class TcpSession {
     this.openSockets = 2;
     up.setTimeout(0);
     backend.totals.connections++;
+    if (backend.failureStreak) this.pool.reportOutcome(backend, 'success');
     const client = this.client;
     if (!this.clientWired) this.wireClient();
     // Backend → client goes through onUpstreamRead.
