@@ -1,5 +1,5 @@
 /** `switchyard check -c FILE`: validate and print every problem, or a one-line summary. */
-import { loadConfigFile } from '../../config/load.js';
+import { conversionNotice, loadAnyConfigFile } from '../../config/import/load-any.js';
 import { formatIssues } from '../../config/format-issues.js';
 import { SwitchyardError } from '../../core/errors.js';
 import { parseCommandArgs, stringOption } from '../args.js';
@@ -9,7 +9,9 @@ export async function checkCommand(argv: readonly string[], io: CliIo): Promise<
   const { values, positionals } = parseCommandArgs('check', argv, { config: { type: 'string', short: 'c' } }, 1);
   const file = stringOption(values, 'config') ?? positionals[0];
   if (file === undefined) throw new SwitchyardError('SY_CLI_USAGE', 'check: which file? Use: switchyard check -c FILE');
-  const result = await loadConfigFile(file);
+  const result = await loadAnyConfigFile(file);
+  const notice = conversionNotice(file, result);
+  if (notice !== undefined) io.err(`${notice}\n`);
   if (!result.ok) {
     io.err(`${formatIssues(result.issues)}\n`);
     io.err(`${file}: ${result.issues.length} problem${result.issues.length === 1 ? '' : 's'}\n`);

@@ -1,5 +1,5 @@
 /** `switchyard run -c FILE`: load, validate, start, and serve until a signal. */
-import { loadConfigFile } from '../../config/load.js';
+import { conversionNotice, loadAnyConfigFile } from '../../config/import/load-any.js';
 import { formatIssues } from '../../config/format-issues.js';
 import { SwitchyardError } from '../../core/errors.js';
 import { Balancer } from '../../runtime/balancer.js';
@@ -30,7 +30,9 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   if (file === undefined) {
     throw new SwitchyardError('SY_CLI_USAGE', 'run: no config given. Use: switchyard run -c FILE (or `switchyard demo` to try it)');
   }
-  const result = await loadConfigFile(file);
+  const result = await loadAnyConfigFile(file);
+  const notice = conversionNotice(file, result);
+  if (notice !== undefined) io.err(`${notice}\n`);
   if (!result.ok) {
     io.err(`${formatIssues(result.issues)}\n${file}: ${result.issues.length} problem${result.issues.length === 1 ? '' : 's'}; not started\n`);
     return EXIT.failed;
