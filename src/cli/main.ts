@@ -6,8 +6,11 @@ import { readFileSync } from 'node:fs';
 import { isSwitchyardError } from '../core/errors.js';
 import { checkCommand } from './commands/check.js';
 import { runCommand } from './commands/run.js';
+import { importCommand } from './commands/import.js';
 import { schemaCommand } from './commands/schema.js';
 import { demoCommand, demoBackendCommand } from './commands/demo.js';
+import { loadtestCommand } from './commands/loadtest.js';
+import { simulateCommand } from './commands/simulate.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
 export const USAGE = `Usage: switchyard <command> [options]
@@ -17,9 +20,14 @@ Commands:
                          --log-level LEVEL   trace, debug, info, warn, error, fatal or silent
                          -v, --verbose       same as --log-level debug
   check -c FILE        Validate a config: every problem with file:line:column, exit 1 if any
+  import FILE [-o OUT] Convert a txLoadBalancer, PythonDirector, PumpkinLB or mini-load-balancer config
   schema               Print the config's JSON Schema (switchyard schema > switchyard.schema.json)
   demo                 Three demo backends and a balancer on 127.0.0.1:8080 (--port, --policy)
   demo-backend         A small HTTP test backend (--port, --name, --latency, --fail-rate; --help)
+  loadtest URL         Load-test an HTTP server: requests/s, latency percentiles, statuses, backends
+                         (-n N or -d 10s, -c 10, --rate N, -H, --body, -o FILE, --json; --help)
+  simulate             Compare every policy's tail latency and load share on a simulated workload
+                         (--backends, --latency, --slow I:F, --failing I:R, --policies; --help)
   version              Print the version
   help                 Print this help
 
@@ -39,12 +47,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         return await runCommand(rest, io);
       case 'check':
         return await checkCommand(rest, io);
+      case 'import':
+        return await importCommand(rest, io);
       case 'schema':
         return schemaCommand(rest, io);
       case 'demo':
         return await demoCommand(rest, io);
       case 'demo-backend':
         return await demoBackendCommand(rest, io);
+      case 'loadtest':
+        return await loadtestCommand(rest, io);
+      case 'simulate':
+        return await simulateCommand(rest, io);
       case 'version':
       case '--version':
       case '-V':

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { parseConfigText } from '../../src/config/load.js';
+import { formatIssues } from '../../src/config/format-issues.js';
 import { POLICY_NAMES } from '../../src/config/policy-names.js';
 import { USAGE } from '../../src/cli/main.js';
 
@@ -23,4 +25,20 @@ void test('the README lists every command of the CLI', () => {
   const commands = [...USAGE.matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1]);
   assert.ok(commands.length >= 5);
   for (const c of commands) assert.ok(README.includes(`switchyard ${c}`), `command ${c ?? ''} is in the README`);
+});
+
+void test('every YAML config in the README validates', () => {
+  const blocks = [...README.matchAll(/```yaml\n([^`]+)```/g)].map((m) => m[1] ?? '');
+  const configs = blocks.filter((b) => /^listeners:/m.test(b));
+  assert.ok(configs.length >= 2, 'the README shows full configs');
+  for (const text of configs) {
+    const r = parseConfigText(text, 'README.md');
+    assert.ok(r.ok, r.ok ? '' : formatIssues(r.issues));
+  }
+  // A block showing one section is checked inside a minimal config.
+  for (const text of blocks.filter((b) => /^pools:/m.test(b) && !/^listeners:/m.test(b))) {
+    const pool = /^pools:\n {2}(\S+):/m.exec(text)?.[1] ?? '';
+    const r = parseConfigText(`listeners:\n  l: { bind: "127.0.0.1:0", pool: ${pool} }\n${text}`, 'README.md');
+    assert.ok(r.ok, r.ok ? '' : formatIssues(r.issues));
+  }
 });
