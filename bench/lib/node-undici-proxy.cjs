@@ -1,6 +1,6 @@
 'use strict';
 // Copied from the shared bench-anchors harness (the reference "minimal undici proxy"); unchanged
-// apart from this note. undici comes from NPM_DIR via NODE_PATH (see lib.sh), never from the repo.
+// apart from this note. undici comes from NPM_DIR via NODE_PATH (see common.sh), never from the repo.
 // Minimal L7 round-robin HTTP/1.1 reverse proxy: node:http front, one undici Pool per
 // backend (keep-alive, pipelining 1); the upstream body is streamed straight into the
 // ServerResponse with pool.stream() (no intermediate Readable, no buffering).
