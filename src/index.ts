@@ -36,4 +36,7 @@ export { configJsonSchema } from './config/schema.js';
 export { POLICY_NAMES, type PolicyName } from './config/policy-names.js';
 export { TERMINATION_CODES, type TerminationCode } from './proxy/outcomes.js';
 export { createLogger, type Logger } from './observability/logger.js';
+export { renderPrometheus } from './observability/metrics.js';
+export { BalancerControl } from './runtime/control.js';
+export type { ControlPlane, ChangeResult, StatusView } from './admin/control-plane.js';
 export { startDemoBackend, type DemoBackend, type DemoBackendOptions } from './demo/demo-backend.js';

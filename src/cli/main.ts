@@ -2,7 +2,7 @@
  * The `switchyard` command. Dispatches to a subcommand and turns every user mistake into
  * one clear line on stderr and an exit code; no stack trace unless it is a real fault.
  */
-import { readFileSync } from 'node:fs';
+import { version } from '../core/version.js';
 import { isSwitchyardError } from '../core/errors.js';
 import { checkCommand } from './commands/check.js';
 import { runCommand } from './commands/run.js';
@@ -11,6 +11,8 @@ import { schemaCommand } from './commands/schema.js';
 import { demoCommand, demoBackendCommand } from './commands/demo.js';
 import { loadtestCommand } from './commands/loadtest.js';
 import { simulateCommand } from './commands/simulate.js';
+import { ctlCommand } from './commands/ctl.js';
+import { tokenCommand } from './commands/token.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
 export const USAGE = `Usage: switchyard <command> [options]
@@ -22,22 +24,23 @@ Commands:
   check -c FILE        Validate a config: every problem with file:line:column, exit 1 if any
   import FILE [-o OUT] Convert a txLoadBalancer, PythonDirector, PumpkinLB or mini-load-balancer config
   schema               Print the config's JSON Schema (switchyard schema > switchyard.schema.json)
-  demo                 Three demo backends and a balancer on 127.0.0.1:8080 (--port, --policy)
+  demo                 Three demo backends, a balancer on 127.0.0.1:8080 and the dashboard on :9000
+                         (--port, --admin-port, --policy)
   demo-backend         A small HTTP test backend (--port, --name, --latency, --fail-rate; --help)
   loadtest URL         Load-test an HTTP server: requests/s, latency percentiles, statuses, backends
                          (-n N or -d 10s, -c 10, --rate N, -H, --body, -o FILE, --json; --help)
   simulate             Compare every policy's tail latency and load share on a simulated workload
                          (--backends, --latency, --slow I:F, --failing I:R, --policies; --help)
+  ctl COMMAND ...      Manage a running balancer through its admin API: status, backend drain,
+                         pool create, diff/apply FILE, … (--url, --token; ctl --help lists them)
+  token                Make an admin API token and its config entry (--name, --access)
   version              Print the version
   help                 Print this help
 
 Signals: SIGTERM or SIGINT drains open connections (up to timeouts.drain), a second one exits at once.
 `;
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+export { version };
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -59,6 +62,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         return await loadtestCommand(rest, io);
       case 'simulate':
         return await simulateCommand(rest, io);
+      case 'ctl':
+        return await ctlCommand(rest, io);
+      case 'token':
+        return tokenCommand(rest, io);
       case 'version':
       case '--version':
       case '-V':

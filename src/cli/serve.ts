@@ -14,7 +14,7 @@ export interface Serving {
   dispose(): void;
 }
 
-export function serveUntilSignal(balancer: Balancer, log: Logger, started: Promise<unknown>, onStopped?: () => Promise<void>): Serving {
+export function serveUntilSignal(balancer: Pick<Balancer, 'stop'>, log: Logger, started: Promise<unknown>, onStopped?: () => Promise<void>): Serving {
   let signalled = false;
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (resolveDone = resolve));

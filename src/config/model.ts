@@ -140,6 +140,22 @@ export interface ListenerSpec {
   readonly http: HttpListenerSpec | undefined;
 }
 
+export interface AdminUserSpec {
+  readonly name: string;
+  readonly access: 'full' | 'readonly';
+  /** Lower-case hex SHA-256 of the bearer token, or undefined (SSH keys only). */
+  readonly tokenSha256: string | undefined;
+  readonly sshKeys: readonly string[];
+}
+
+export interface AdminSpec {
+  readonly bind: Endpoint;
+  readonly users: readonly AdminUserSpec[];
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly persist: boolean;
+  readonly ssh: { readonly bind: Endpoint; readonly hostKeyFile: string } | undefined;
+}
+
 export interface RuntimeConfig {
   readonly listeners: readonly ListenerSpec[];
   readonly pools: readonly PoolSpec[];
@@ -147,6 +163,10 @@ export interface RuntimeConfig {
   readonly bufferSize: number;
   readonly resolve: 'once' | 'per-connection';
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** Worker processes (1: one process does everything; `auto` is resolved to the number of CPUs). */
+  readonly workers: number;
+  /** The admin API, or undefined when the config has no `admin` section. */
+  readonly admin: AdminSpec | undefined;
 }
 
 /** One problem found in a config, located as precisely as the input allows. */

@@ -3,11 +3,12 @@
  * durations in ms, sizes in bytes, endpoints split, backend ids assigned, overrides resolved —
  * and is deeply frozen. Cross-references must already be checked (validate.ts does both).
  */
+import { availableParallelism } from 'node:os';
 import { SwitchyardError } from '../core/errors.js';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../core/address.js';
 import { parseDuration, parseSize } from '../core/units.js';
 import type { ConfigParsed, ListenerParsed, PoolParsed } from './schema.js';
-import type { BackendSpec, HttpListenerSpec, ListenerSpec, PoolSpec, RuntimeConfig } from './model.js';
+import type { AdminSpec, BackendSpec, HttpListenerSpec, ListenerSpec, PoolSpec, RuntimeConfig } from './model.js';
 import { HttpListenerSchema } from './schema-http.js';
 import { backendProbe, passiveHealth } from './normalize-health.js';
 
@@ -132,6 +133,16 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+function admin(a: NonNullable<ConfigParsed['admin']>): AdminSpec {
+  return {
+    bind: endpoint(a.bind, 'admin.bind', true),
+    users: a.users.map((u) => ({ name: u.name, access: u.access, tokenSha256: u.tokenHash?.slice('sha256:'.length), sshKeys: u.sshKeys })),
+    tls: a.tls === undefined ? undefined : { certFile: a.tls.cert, keyFile: a.tls.key },
+    persist: a.persist,
+    ssh: a.ssh === undefined ? undefined : { bind: endpoint(a.ssh.bind, 'admin.ssh.bind', true), hostKeyFile: a.ssh.hostKey },
+  };
+}
+
 /** The runtime model of a validated config, deeply frozen. Throws SY_CONFIG_INVALID only on unchecked input. */
 export function normalizeConfig(parsed: ConfigParsed): RuntimeConfig {
   const connectMs = ms(parsed.timeouts.connect, 'timeouts.connect');
@@ -143,6 +154,8 @@ export function normalizeConfig(parsed: ConfigParsed): RuntimeConfig {
     bufferSize: bytes(parsed.bufferSize, 'bufferSize'),
     resolve: parsed.resolve,
     logLevel: parsed.log.level,
+    workers: typeof parsed.workers === 'number' ? parsed.workers : availableParallelism(),
+    admin: parsed.admin === undefined ? undefined : admin(parsed.admin),
   };
   return deepFreeze(config);
 }

@@ -6,9 +6,10 @@
 import { z } from 'zod';
 import { parseEndpoint, portReason, hostReason } from '../core/address.js';
 import { POLICY_NAMES } from './policy-names.js';
-import { Duration, Size } from './schema-primitives.js';
+import { Duration, Size, refineWith } from './schema-primitives.js';
 import { HttpListenerSchema, HttpPoolSchema, RouteSchema } from './schema-http.js';
 import { BackendProbeOverride, PoolHealthSchema } from './schema-health.js';
+import { AdminSchema } from './schema-admin.js';
 
 export { Duration, Size };
 
@@ -179,6 +180,18 @@ export const ConfigSchema = z
         description: '`once`: backend host names are resolved when the config loads. `per-connection`: resolved again at each connect (DNS changes are followed).',
         examples: ['per-connection'],
       }),
+    workers: z
+      .union([z.number(), z.string()])
+      .superRefine(
+        refineWith((v) => (v === 'auto' || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 1024) ? undefined : `must be a whole number of processes from 1 to 1024 or "auto", got ${JSON.stringify(v)}`)),
+      )
+      .default(1)
+      .meta({
+        description:
+          'Processes that serve traffic: a whole number from 1 to 1024, or `auto`. 1: everything runs in one process. N > 1 (or `auto`: one per CPU): a primary process owns the configuration, reloads, active health probes and the admin surfaces, and N worker processes share the listeners (`switchyard run` only; the library API always runs in one process).',
+        examples: ['auto', 4],
+      }),
+    admin: AdminSchema.optional(),
     log: z
       .strictObject({
         level: z

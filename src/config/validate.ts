@@ -175,6 +175,32 @@ function checkHealth(input: Obj, out: LocatedIssue[]): void {
   }
 }
 
+/** The admin API must not be open to a network: a non-loopback bind needs users. User names are unique. */
+function checkAdmin(input: Obj, out: LocatedIssue[]): void {
+  const a = input.admin;
+  if (!isObj(a)) return;
+  const users = Array.isArray(a.users) ? a.users : [];
+  const bind = typeof a.bind === 'string' ? a.bind : '127.0.0.1:9000';
+  const ep = parseEndpoint(bind, { allowWildcard: true, allowZero: true });
+  if (ep.ok && !isLoopback(ep.value.host) && !users.some((u) => isObj(u) && typeof u.tokenHash === 'string')) {
+    out.push({ path: ['admin', 'bind'], message: `binds ${bind}, which is not a loopback address, but no user has a tokenHash: anyone who can reach it could change the balancer; add admin.users (see \`switchyard token\`) or bind 127.0.0.1`, target: 'value' });
+  }
+  const seen = new Map<string, number>();
+  users.forEach((u: unknown, i) => {
+    if (!isObj(u) || typeof u.name !== 'string') return;
+    const first = seen.get(u.name);
+    if (first === undefined) seen.set(u.name, i);
+    else out.push({ path: ['admin', 'users', i, 'name'], message: `duplicate user "${u.name}" (also users[${first}])`, target: 'value' });
+  });
+  if (isObj(a.ssh) && !users.some((u) => isObj(u) && Array.isArray(u.sshKeys) && u.sshKeys.length > 0)) {
+    out.push({ path: ['admin', 'ssh'], message: 'is set, but no user has sshKeys: nobody could log in; add sshKeys to a user', target: 'key' });
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 /** Checks across sections, on the raw input: they run even where other parts failed. */
 function checkReferences(input: unknown): LocatedIssue[] {
   if (!isObj(input)) return [];
@@ -184,6 +210,7 @@ function checkReferences(input: unknown): LocatedIssue[] {
   checkListeners(input, out);
   checkBackends(input, out);
   checkHealth(input, out);
+  checkAdmin(input, out);
   return out;
 }
 

@@ -58,6 +58,41 @@ export const ERROR_CODES = {
     retryable: false,
     description: 'A listener was asked to make active a pool that is not among its pools.',
   },
+  SY_NOT_RUNNING: {
+    source: 'runtime',
+    retryable: false,
+    description: 'A configuration change was asked of a balancer that is stopping or stopped.',
+  },
+  SY_CONFLICT: {
+    source: 'runtime',
+    retryable: false,
+    description: 'A runtime operation conflicts with the running state: the name exists already, the pool is in use, or it would take out the last eligible backend of a pool in use (unless forced).',
+  },
+  SY_BAD_REQUEST: {
+    source: 'runtime',
+    retryable: false,
+    description: 'An admin request is malformed or a parameter is invalid; the message names the field.',
+  },
+  SY_NOT_FOUND: {
+    source: 'runtime',
+    retryable: false,
+    description: 'An admin request named a route or an item that does not exist.',
+  },
+  SY_UNAUTHORIZED: {
+    source: 'runtime',
+    retryable: false,
+    description: 'An admin request has no bearer token, or one that belongs to no user.',
+  },
+  SY_FORBIDDEN: {
+    source: 'runtime',
+    retryable: false,
+    description: 'An admin request was refused: a readonly user asked for a change, or it came from another site.',
+  },
+  SY_INTERNAL: {
+    source: 'internal',
+    retryable: false,
+    description: 'The admin API met an unexpected fault; the details are in the server\'s log, never in the answer.',
+  },
   SY_UNKNOWN_BACKEND: {
     source: 'runtime',
     retryable: false,
@@ -67,6 +102,11 @@ export const ERROR_CODES = {
     source: 'runtime',
     retryable: false,
     description: 'A re-check was asked of a backend that has no active probe (none configured, or it is in maintenance).',
+  },
+  SY_PERSIST_FAILED: {
+    source: 'runtime',
+    retryable: false,
+    description: 'A configuration change could not be written back to its file (the file is left as it was).',
   },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

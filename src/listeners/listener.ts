@@ -58,9 +58,12 @@ export class Listener {
     this.maxConnections = n;
   }
 
-  /** Binds every address; if one fails, the ones already bound are closed and the error names the address. */
-  async start(): Promise<void> {
-    for (const ep of this.opts.bind) {
+  /**
+   * Binds every address (or `bind`, e.g. the exact addresses it had before, to take them back);
+   * if one fails, the ones already bound are closed and the error names the address.
+   */
+  async start(bind: readonly Endpoint[] = this.opts.bind): Promise<void> {
+    for (const ep of bind) {
       const server = createServer({ allowHalfOpen: true, pauseOnConnect: false, highWaterMark: this.opts.bufferSize, noDelay: true });
       server.on('connection', (socket) => this.accept(socket));
       try {

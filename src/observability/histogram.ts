@@ -108,6 +108,32 @@ export class Histogram {
     return this.hi;
   }
 
+  /** The sum of every value recorded (exact, top-bucket values included). */
+  get total(): number {
+    return this.sum;
+  }
+
+  /**
+   * How many values are ≤ each of `bounds` (ascending, µs): cumulative counts, as Prometheus
+   * buckets want them. The bucket holding a bound counts as ≤ it, so a count may include values
+   * up to one bucket width (≤ 1/64 of the bound) above it, but never misses a value ≤ the bound.
+   * Exact for bounds below 128. One pass over the buckets (cold path).
+   */
+  countsAtMost(bounds: readonly number[]): number[] {
+    const out = new Array<number>(bounds.length).fill(0);
+    let seen = 0;
+    let i = 0;
+    for (let k = 0; k < bounds.length; k++) {
+      const bound = Math.floor(bounds[k] ?? 0);
+      if (bound >= 0) {
+        const last = bucketOf(bound > HISTOGRAM_MAX_TRACKABLE_US ? HISTOGRAM_MAX_TRACKABLE_US : bound);
+        for (; i <= last; i++) seen += this.counts[i] ?? 0;
+      }
+      out[k] = seen;
+    }
+    return out;
+  }
+
   /** Adds every value recorded in `other` to this histogram (as if recorded here too). */
   merge(other: Histogram): void {
     if (other.n === 0) return;

@@ -24,6 +24,20 @@ export interface LatencySummaryMs {
   readonly p99: number;
 }
 
+/** Upper bounds of the latency buckets by default, ms: Prometheus' usual 1 ms … 10 s. */
+export const DEFAULT_LATENCY_BOUNDS_MS: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+/** Request durations as cumulative buckets (what a Prometheus histogram shows). */
+export interface LatencyBucketsSnapshot {
+  /** Upper bounds, ms, ascending; an implicit last bucket (+Inf) holds every request (`count`). */
+  readonly le: readonly number[];
+  /** Requests that took ≤ each bound, cumulative (to within the histogram's precision, ≤ 1/64 of a bound). */
+  readonly counts: readonly number[];
+  /** Sum of every duration, ms (exact to the µs). */
+  readonly sum: number;
+  readonly count: number;
+}
+
 export interface RequestStatsSnapshot {
   /** Requests recorded since creation (or the last reset). */
   readonly requests: number;
@@ -31,6 +45,8 @@ export interface RequestStatsSnapshot {
   readonly rps: number;
   /** Total durations since creation, in milliseconds (µs precision, ~1 % for the percentiles). */
   readonly latencyMs: LatencySummaryMs;
+  /** The same durations as cumulative buckets. */
+  readonly latencyBucketsMs: LatencyBucketsSnapshot;
   /** Failed requests (status ≥ 500, no status, or a failure termination) / requests, over the window; 0 when idle. */
   readonly errorRate: number;
   readonly statusCounts: Record<StatusClass, number>;
@@ -57,6 +73,8 @@ export interface RequestStatsOptions {
   readonly slotMs?: number;
   /** Termination codes counted as failures (default DEFAULT_FAILURE_TERMINATIONS). */
   readonly failureTerminations?: readonly string[];
+  /** Upper bounds of the latency buckets in the snapshot, ms, ascending (default DEFAULT_LATENCY_BOUNDS_MS). */
+  readonly latencyBoundsMs?: readonly number[];
 }
 
 /** Status codes below this have a counter slot of their own; others go to a Map. */
@@ -68,6 +86,8 @@ export class RequestStats {
   private readonly slotMs: number;
   private readonly failures: ReadonlySet<string>;
   private readonly startMs: number;
+  private readonly boundsMs: readonly number[];
+  private readonly boundsUs: readonly number[];
 
   private total = 0;
   private inBytes = 0;
@@ -93,6 +113,8 @@ export class RequestStats {
     this.slotRequests = new Float64Array(this.slots);
     this.slotErrors = new Float64Array(this.slots);
     this.startMs = this.clock.nowMs();
+    this.boundsMs = [...(opts.latencyBoundsMs ?? DEFAULT_LATENCY_BOUNDS_MS)];
+    this.boundsUs = this.boundsMs.map((ms) => Math.round(ms * 1000));
   }
 
   /** Records one finished request. `totalUs` is its whole duration in microseconds. */
@@ -160,6 +182,7 @@ export class RequestStats {
         p95: usToMs(h.percentile(95)),
         p99: usToMs(h.percentile(99)),
       },
+      latencyBucketsMs: { le: [...this.boundsMs], counts: h.countsAtMost(this.boundsUs), sum: usToMs(h.total), count: h.count },
       errorRate: req === 0 ? 0 : err / req,
       statusCounts: {
         '1xx': this.classes[0] ?? 0,

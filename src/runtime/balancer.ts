@@ -6,10 +6,10 @@ import type { Socket } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
 import { systemRandom, type Random } from '../core/random.js';
 import { SwitchyardError } from '../core/errors.js';
-import { formatEndpoint } from '../core/address.js';
+import { formatEndpoint, type Endpoint } from '../core/address.js';
 import type { AdminState, ListenerSpec, RuntimeConfig } from '../config/model.js';
-import type { Backend } from '../upstream/backend.js';
-import { Pool } from '../upstream/pool.js';
+import { Pool, type PoolDeps } from '../upstream/pool.js';
+import { Backend } from '../upstream/backend.js';
 import { poolSnapshot, type PoolSnapshot } from '../upstream/snapshot.js';
 import type { UpstreamEvent } from '../upstream/events.js';
 import { Listener, type BoundAddress } from '../listeners/listener.js';
@@ -22,6 +22,7 @@ import { createHttpListener, type HttpListenerRuntime } from './http-listener.js
 import { TERMINATION_CODE_LIST, type TerminationCode } from '../proxy/outcomes.js';
 import { runBackendProbe } from './probes.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
+import { logUpstreamEvent } from './upstream-log.js';
 import { resolveBackends, systemLookup, type HostLookup } from './resolve.js';
 import { openFilesLimit, openFilesNeeded } from './fd-limit.js';
 
@@ -31,6 +32,28 @@ export interface BalancerOptions {
   readonly random?: Random;
   /** Host name resolution for `resolve: once` (default: the system's, dns.lookup). */
   readonly lookup?: HostLookup;
+  /** `remote`: pools run no active probes and take health from `setRemoteHealth` (a cluster worker). Default `local`. */
+  readonly probes?: 'local' | 'remote';
+  /** false: `start` binds no listener, only pools and their probes run (a cluster primary). Default true. */
+  readonly listen?: boolean;
+  /** Called with every upstream event, after it is logged. */
+  readonly onUpstreamEvent?: (e: UpstreamEvent) => void;
+}
+
+/** One worker process of a cluster (`workers` > 1), as the primary's status shows it. */
+export interface WorkerSnapshot {
+  readonly id: number;
+  readonly pid: number;
+  /** `starting` until it listens; `draining` once told to stop (it accepts no more). */
+  readonly state: 'starting' | 'serving' | 'draining';
+  readonly uptimeMs: number;
+  /** Open client connections on its listeners. */
+  readonly connections: number;
+  /** Connections its listeners accepted, and HTTP requests they answered, since it started. */
+  readonly acceptedConnections: number;
+  readonly requests: number;
+  /** The sequence number of the last configuration it applied. */
+  readonly configSeq: number;
 }
 
 export interface ListenerSnapshot {
@@ -54,10 +77,13 @@ export interface BalancerSnapshot {
   readonly uptimeMs: number;
   readonly listeners: readonly ListenerSnapshot[];
   readonly pools: readonly PoolSnapshot[];
+  /** With worker processes: each of them, and how many exited unexpectedly since the start. */
+  readonly workers?: readonly WorkerSnapshot[];
+  readonly workerCrashes?: number;
 }
 
 interface ListenerRuntime {
-  readonly spec: ListenerSpec;
+  spec: ListenerSpec;
   readonly listener: Listener;
   activePool: string | undefined;
   readonly sessions: Set<Session>;
@@ -82,6 +108,7 @@ export class Balancer {
   private readonly random: Random;
   private readonly log: Logger;
   private readonly lookup: HostLookup;
+  private readonly opts: BalancerOptions;
   private readonly pools = new Map<string, Pool>();
   private readonly listeners = new Map<string, ListenerRuntime>();
   private state: BalancerSnapshot['state'] = 'new';
@@ -91,27 +118,128 @@ export class Balancer {
   private readonly ticker: DeadlineTicker;
   private sweeper: NodeJS.Timeout | undefined;
 
-  constructor(
-    readonly config: RuntimeConfig,
-    opts: BalancerOptions = {},
-  ) {
+  private current: RuntimeConfig;
+  /** HTTP runtimes replaced by a config change: closed when the balancer stops (their sessions may still log). */
+  private readonly retiredHttp: HttpListenerRuntime[] = [];
+  /** Listeners taken out by a config change whose connections are still finishing. */
+  private readonly retiring = new Set<ListenerRuntime>();
+
+  constructor(config: RuntimeConfig, opts: BalancerOptions = {}) {
+    this.current = config;
+    this.opts = opts;
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
     this.log = opts.logger ?? silentLogger();
     this.lookup = opts.lookup ?? systemLookup;
     this.upstreams = new UpstreamPool({ clock: this.clock, bufferSize: config.bufferSize, maxIdlePerBackend: 32, idleTimeoutMs: 4000 });
     this.ticker = new DeadlineTicker(this.clock);
-    for (const spec of config.pools) {
-      this.pools.set(
-        spec.name,
-        new Pool(spec, {
-          clock: this.clock,
-          random: this.random,
-          probe: runBackendProbe,
-          onEvent: (e) => this.onUpstreamEvent(e),
-        }),
-      );
+    for (const spec of config.pools) this.pools.set(spec.name, new Pool(spec, this.poolDeps()));
+  }
+
+  /** The running configuration (changes with `reconfigure`). */
+  get config(): RuntimeConfig {
+    return this.current;
+  }
+
+  /**
+   * Applies a new configuration live: new listeners bind first (if one cannot, nothing changes and
+   * the error says why), pools and backends are replaced with their live state carried over by
+   * backend id, changed listeners take their new settings for new connections, and removed
+   * listeners stop accepting and drain their open connections. Open connections and requests
+   * are never cut by it.
+   */
+  async reconfigure(next: RuntimeConfig): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') throw new SwitchyardError('SY_NOT_RUNNING', `the balancer is ${this.state}; it takes no new configuration`);
+    const running = this.state === 'running';
+    const rebind = (l: ListenerSpec): boolean => {
+      const old = this.listeners.get(l.name);
+      return old === undefined || old.spec.protocol !== l.protocol || !sameBind(old, l.bind);
+    };
+    // 1. Host names of new or moved backends, before anything changes: a name that does not resolve changes nothing.
+    const hosts = new Map<string, string>();
+    if (running && next.resolve === 'once') {
+      const fresh = next.pools.flatMap((p) => p.backends.filter((b) => this.pools.get(p.name)?.backend(b.id)?.spec.host !== b.host)).map((b) => new Backend(b));
+      await resolveBackends(fresh, this.lookup);
+      for (const b of fresh) hosts.set(b.id, b.connectHost);
     }
+    // 2. New listeners bind; listeners whose addresses change stop accepting (their connections go
+    //    on) and bind anew. If any bind fails, the old sockets are taken back and nothing changes.
+    const moved = running && this.opts.listen !== false ? next.listeners.filter(rebind) : [];
+    const stopped = moved.flatMap((l) => this.listeners.get(l.name) ?? []);
+    const held = new Map(stopped.map((rt) => [rt, rt.listener.addresses().map((a) => ({ host: a.address, port: a.port }))]));
+    const started: ListenerRuntime[] = [];
+    try {
+      for (const l of moved) if (!this.listeners.has(l.name)) started.push(await this.openListener(l));
+      for (const rt of stopped) void rt.listener.close();
+      for (const l of moved) if (this.listeners.has(l.name)) started.push(await this.openListener(l));
+    } catch (err) {
+      await Promise.all(started.map((rt) => rt.listener.close()));
+      for (const [rt, addrs] of held) if (rt.listener.addresses().length === 0) await rt.listener.start(addrs);
+      throw err;
+    }
+    // 3. Pools are replaced; live backend state is carried over by id.
+    const keep = new Set(next.pools.map((p) => p.name));
+    for (const spec of next.pools) {
+      const pool = new Pool(spec, this.poolDeps(), this.pools.get(spec.name));
+      for (const b of pool.backends) {
+        const host = hosts.get(b.id);
+        if (host !== undefined) b.connectHost = host;
+        else if (next.resolve === 'per-connection' || !running) b.connectHost = b.spec.host;
+      }
+      this.pools.set(spec.name, pool);
+      if (running) pool.startProbes();
+    }
+    for (const [name, p] of this.pools) {
+      if (!keep.has(name)) {
+        p.close();
+        this.pools.delete(name);
+      }
+    }
+    // 4. Listeners: new sockets take over; others take their new settings for new connections.
+    const after = new Set(next.listeners.map((l) => l.name));
+    for (const rt of stopped) this.retire(rt);
+    for (const rt of started) this.listeners.set(rt.spec.name, rt);
+    for (const l of next.listeners) {
+      const rt = this.listeners.get(l.name);
+      if (!rt || started.includes(rt)) continue;
+      const old = rt.spec;
+      rt.spec = l;
+      rt.listener.setMaxConnections(l.maxConnections);
+      if (old.activePool !== l.activePool || (rt.activePool !== undefined && !l.pools.includes(rt.activePool))) {
+        const from = rt.activePool;
+        rt.activePool = l.activePool;
+        if (from !== l.activePool) this.log.info({ event: 'pool-switch', listener: l.name, from, to: l.activePool ?? null }, `listener ${l.name}: active pool ${from ?? 'none'} → ${l.activePool ?? 'none'}`);
+      }
+      if (rt.http && JSON.stringify([old.routes, old.http, old.pools, old.idleTimeoutMs]) !== JSON.stringify([l.routes, l.http, l.pools, l.idleTimeoutMs])) {
+        this.retiredHttp.push(rt.http);
+        rt.http = this.httpRuntime(l, rt);
+      }
+    }
+    // 5. Listeners gone from the configuration stop accepting and drain.
+    for (const [name, rt] of this.listeners) {
+      if (!after.has(name)) {
+        this.retire(rt);
+        this.listeners.delete(name);
+      }
+    }
+    this.current = next;
+    for (const rt of started) this.logListenerStart(rt);
+  }
+
+  private poolDeps(): PoolDeps {
+    return { clock: this.clock, random: this.random, probe: runBackendProbe, onEvent: (e) => this.onUpstreamEvent(e), probes: this.opts.probes ?? 'local' };
+  }
+
+  /** A listener taken out of service: it accepts nothing more, and its open connections finish (or are closed at stop). */
+  private retire(rt: ListenerRuntime): void {
+    this.retiring.add(rt);
+    void rt.listener.close();
+    for (const s of rt.sessions) s.drain();
+    this.log.info({ event: 'listener-stop', listener: rt.spec.name, openConnections: rt.sessions.size }, `listener ${rt.spec.name} stopped accepting; ${rt.sessions.size} open connection(s) finish`);
+    void rt.listener.whenIdle().then(() => {
+      this.retiring.delete(rt);
+      if (rt.http) this.retiredHttp.push(rt.http);
+    });
   }
 
   async start(): Promise<void> {
@@ -122,18 +250,14 @@ export class Balancer {
     try {
       if (this.config.resolve === 'once') await resolveBackends([...this.pools.values()].flatMap((p) => p.backends), this.lookup);
       for (const pool of this.pools.values()) pool.startProbes();
-      for (const spec of this.config.listeners) await this.startListener(spec);
+      if (this.opts.listen !== false) for (const spec of this.config.listeners) await this.startListener(spec);
       this.sweeper = setInterval(() => this.upstreams.sweep(), 1000);
       this.sweeper.unref();
     } catch (err) {
       await this.stop({ drainTimeoutMs: 0 });
       throw err;
     }
-    for (const l of this.listeners.values()) {
-      const addrs = l.listener.addresses().map((a) => formatEndpoint({ host: a.address, port: a.port }));
-      const to = l.activePool === undefined ? `${l.spec.routes.length} route(s)` : `pool ${l.activePool}`;
-      this.log.info({ event: 'listener-start', listener: l.spec.name, protocol: l.spec.protocol, addresses: addrs, pool: l.activePool ?? null }, `${l.spec.protocol} listening on ${addrs.join(', ')} → ${to}`);
-    }
+    for (const l of this.listeners.values()) this.logListenerStart(l);
   }
 
   /**
@@ -178,6 +302,11 @@ export class Balancer {
     if (!p.recheckNow(b)) {
       throw new SwitchyardError('SY_NOT_PROBED', `backend ${b.id} has no active probe${b.adminState === 'maint' ? ' while in maintenance' : ' (set health.active on its pool)'}`);
     }
+  }
+
+  /** Applies health that another process's probes decided (see Pool.setRemoteHealth); unknown ids are skipped. */
+  setRemoteHealth(backends: readonly { readonly id: string; readonly status: 'up' | 'down'; readonly cause: string }[]): void {
+    for (const h of backends) for (const p of this.pools.values()) if (p.setRemoteHealth(h.id, h.status, h.cause)) break;
   }
 
   /** The addresses a listener is bound to (port 0 resolved). */
@@ -225,6 +354,12 @@ export class Balancer {
   }
 
   private async startListener(spec: ListenerSpec): Promise<void> {
+    const rt = await this.openListener(spec);
+    this.listeners.set(spec.name, rt);
+  }
+
+  /** Builds a listener's runtime and binds its addresses (not yet registered). */
+  private async openListener(spec: ListenerSpec): Promise<ListenerRuntime> {
     const rt: ListenerRuntime = {
       spec,
       activePool: spec.activePool,
@@ -242,21 +377,34 @@ export class Balancer {
         },
       }),
     };
-    if (spec.protocol === 'http') {
-      rt.http = createHttpListener(spec, {
-        clock: this.clock,
-        upstreams: this.upstreams,
-        ticker: this.ticker,
-        bufferSize: this.config.bufferSize,
-        activePool: () => (rt.activePool === undefined ? undefined : this.pools.get(rt.activePool)),
-        pool: (name) => this.pools.get(name),
-        onRequestEnd: (code) => {
-          rt.terminations[code]++;
-        },
-      });
+    if (spec.protocol === 'http') rt.http = this.httpRuntime(spec, rt);
+    try {
+      await rt.listener.start();
+    } catch (err) {
+      if (rt.http) await rt.http.close();
+      throw err;
     }
-    this.listeners.set(spec.name, rt);
-    await rt.listener.start();
+    return rt;
+  }
+
+  private httpRuntime(spec: ListenerSpec, rt: ListenerRuntime): HttpListenerRuntime {
+    return createHttpListener(spec, {
+      clock: this.clock,
+      upstreams: this.upstreams,
+      ticker: this.ticker,
+      bufferSize: this.config.bufferSize,
+      activePool: () => (rt.activePool === undefined ? undefined : this.pools.get(rt.activePool)),
+      pool: (name) => this.pools.get(name),
+      onRequestEnd: (code) => {
+        rt.terminations[code]++;
+      },
+    });
+  }
+
+  private logListenerStart(l: ListenerRuntime): void {
+    const addrs = l.listener.addresses().map((a) => formatEndpoint({ host: a.address, port: a.port }));
+    const to = l.activePool === undefined ? `${l.spec.routes.length} route(s)` : `pool ${l.activePool}`;
+    this.log.info({ event: 'listener-start', listener: l.spec.name, protocol: l.spec.protocol, addresses: addrs, pool: l.activePool ?? null }, `${l.spec.protocol} listening on ${addrs.join(', ')} → ${to}`);
   }
 
   private onConnection(rt: ListenerRuntime, socket: Socket): void {
@@ -301,41 +449,8 @@ export class Balancer {
   }
 
   private onUpstreamEvent(e: UpstreamEvent): void {
-    switch (e.type) {
-      case 'backend-down':
-        this.log.warn({ event: 'backend-down', pool: e.pool, backend: e.backend.id, cause: e.cause }, `backend ${e.backend.id} is down: ${e.cause}`);
-        break;
-      case 'backend-up':
-        this.log.info({ event: 'backend-up', pool: e.pool, backend: e.backend.id, cause: e.cause }, `backend ${e.backend.id} is up: ${e.cause}`);
-        break;
-      case 'backend-ejected':
-        this.log.warn(
-          { event: 'backend-ejected', pool: e.pool, backend: e.backend.id, cause: e.cause, durationMs: e.durationMs, ejections: e.count },
-          `backend ${e.backend.id} ejected for ${e.durationMs} ms: ${e.cause}`,
-        );
-        break;
-      case 'backend-returned':
-        this.log.info({ event: 'backend-returned', pool: e.pool, backend: e.backend.id, cause: e.cause }, `backend ${e.backend.id} returned from ejection: ${e.cause}`);
-        break;
-      case 'backend-admin':
-        this.log.info({ event: `backend-${e.to}`, pool: e.pool, backend: e.backend.id, from: e.from, to: e.to, cause: e.cause }, `backend ${e.backend.id}: ${e.from} → ${e.to} (${e.cause})`);
-        break;
-      case 'pool-empty':
-        this.log.error({ event: 'pool-empty', pool: e.pool }, `pool ${e.pool} has no eligible backend: new connections are closed and requests answered 503 until one returns`);
-        break;
-      case 'pool-recovered':
-        this.log.info({ event: 'pool-recovered', pool: e.pool }, `pool ${e.pool} has an eligible backend again`);
-        break;
-      case 'pool-panic':
-        this.log.error(
-          { event: 'pool-panic', pool: e.pool, eligible: e.eligible, total: e.total, threshold: e.threshold },
-          `PANIC: pool ${e.pool} has ${e.eligible} of ${e.total} backends eligible (below ${e.threshold}%): balancing over every ready backend, healthy or not`,
-        );
-        break;
-      case 'pool-panic-end':
-        this.log.warn({ event: 'pool-panic-end', pool: e.pool, eligible: e.eligible, total: e.total }, `pool ${e.pool} left panic mode: ${e.eligible} of ${e.total} backends eligible`);
-        break;
-    }
+    logUpstreamEvent(this.log, e);
+    this.opts.onUpstreamEvent?.(e);
   }
 
   private warnOnFileLimit(): void {
@@ -356,7 +471,7 @@ export class Balancer {
       return;
     }
     this.state = 'stopping';
-    const rts = [...this.listeners.values()];
+    const rts = [...this.listeners.values(), ...this.retiring];
     // Stop accepting everywhere first, then wait for open connections (closing a server resolves only when its connections end).
     // The log line comes after, so whoever reads it knows no new connection is accepted any more.
     const closed = Promise.all(rts.map((l) => l.listener.close()));
@@ -387,9 +502,23 @@ export class Balancer {
     clearInterval(this.sweeper);
     this.upstreams.close();
     this.ticker.close();
-    await Promise.all(rts.flatMap((l) => (l.http ? [l.http.close()] : [])));
+    await Promise.all([...rts.flatMap((l) => (l.http ? [l.http] : [])), ...this.retiredHttp.splice(0)].map((h) => h.close()));
     for (const p of this.pools.values()) p.close();
     this.state = 'stopped';
     this.log.info({ event: 'stopped' }, 'stopped');
   }
+}
+
+/**
+ * Whether a running listener already has the sockets `bind` asks for: the same hosts, and each
+ * port the one it got (a port 0 asked again keeps the port it got for its port 0).
+ */
+function sameBind(rt: ListenerRuntime, bind: readonly Endpoint[]): boolean {
+  const bound = rt.listener.addresses();
+  if (bind.length !== rt.spec.bind.length) return false;
+  return bind.every((b, i) => {
+    const was = rt.spec.bind[i];
+    if (was === undefined || was.host !== b.host) return false;
+    return b.port === was.port || b.port === bound[i]?.port;
+  });
 }

@@ -58,7 +58,8 @@ export function createHttpListener(spec: ListenerSpec, deps: HttpListenerDeps): 
     const r = parseCidr(text);
     if (r.ok) ranges.push(r.value);
   }
-  const stats = new RequestStats({ clock: { nowMs: () => deps.clock.now() } });
+  const statsClock = { nowMs: () => deps.clock.now() };
+  const stats = new RequestStats({ clock: statsClock });
   let accessLog: AccessLog | undefined;
   let fd: number | undefined;
   if (http.accessLog !== 'off') {
@@ -91,6 +92,16 @@ export function createHttpListener(spec: ListenerSpec, deps: HttpListenerDeps): 
     pool: (name) => deps.pool(name),
     onRequestEnd(code: TerminationCode, record: AccessRecord) {
       stats.record(record.status, record.totalMs * 1000, code, record.bytesIn, record.bytesOut);
+      // The backend the request ended on (the last one tried) counts it too; its stats start at its first request.
+      if (record.backend !== '-') {
+        const b = deps.pool(record.pool)?.backend(record.backend);
+        if (b) {
+          (b.requestStats ??= new RequestStats({ clock: statsClock })).record(record.status, record.totalMs * 1000, code, record.bytesIn, record.bytesOut);
+          // Bytes the client sent went to the backend; bytes the client got came from it (Switchyard's own answers aside).
+          b.totals.bytesOut += record.bytesIn;
+          b.totals.bytesIn += record.bytesOut;
+        }
+      }
       accessLog?.write(record);
       deps.onRequestEnd(code);
     },

@@ -7,18 +7,19 @@ import type { AdminState, BackendSpec } from '../config/model.js';
 import type { Candidate } from '../balancing/types.js';
 import { initialHealth, type HealthCounter } from '../health/state.js';
 import { Histogram } from '../observability/histogram.js';
+import type { RequestStats } from '../observability/request-stats.js';
 
 export type { AdminState };
 export type Health = 'up' | 'down';
 
 export interface BackendTotals {
-  /** Client connections forwarded to this backend (connect succeeded). */
+  /** Connections opened to this backend (connect succeeded): per client connection for TCP, per upstream connection for HTTP (reused by many requests). */
   connections: number;
   /** Connect attempts that failed (refused, reset, timed out). */
   connectFailures: number;
-  /** Bytes received from the backend. */
+  /** Bytes received from the backend (HTTP: the bytes of the responses sent to clients). */
   bytesIn: number;
-  /** Bytes sent to the backend. */
+  /** Bytes sent to the backend (HTTP: the bytes of the requests received from clients). */
   bytesOut: number;
 }
 
@@ -65,6 +66,8 @@ export class Backend implements Candidate {
   lastProbe: LastProbe | undefined;
   /** Latency of successful probes (µs), made at the first one. */
   probeLatency: Histogram | undefined;
+  /** HTTP requests that ended on this backend, made at the first one (see runtime/http-listener.ts). */
+  requestStats: RequestStats | undefined;
 
   constructor(spec: BackendSpec) {
     this.spec = spec;

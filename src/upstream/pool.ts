@@ -10,7 +10,7 @@ import type { AdminState, PoolSpec } from '../config/model.js';
 import type { Picker } from '../balancing/types.js';
 import { createPicker } from '../balancing/registry.js';
 import { hashKey } from '../balancing/source-hash.js';
-import { Backend } from './backend.js';
+import { Backend, type Health } from './backend.js';
 import type { UpstreamEventSink } from './events.js';
 import { applyProbe, initialHealth, transitionCause } from '../health/state.js';
 import { OutlierDetector, type Outcome } from '../health/passive/outlier-detector.js';
@@ -26,6 +26,8 @@ export interface PoolDeps {
   readonly random: Random;
   readonly probe: BackendProbe;
   readonly onEvent: UpstreamEventSink;
+  /** `remote`: no active probes run here; health comes from `setRemoteHealth` (a cluster worker, whose primary probes). Default `local`. */
+  readonly probes?: 'local' | 'remote';
 }
 
 /** How often slow-start weights are recomputed: 20 steps over the window, at most 10 a second. */
@@ -50,26 +52,40 @@ export class Pool {
   private closed = false;
   private readonly scratch = new Set<string>();
 
+  /**
+   * `previous` is the pool this one replaces (a config change): its backends are carried over by
+   * id with their live state (connections, health, ejection, admin state), as is its outlier
+   * detector; it is closed. A backend whose configured admin state changed takes the new one.
+   */
   constructor(
     spec: PoolSpec,
     private readonly deps: PoolDeps,
-    carried?: ReadonlyMap<string, Backend>,
+    previous?: Pool,
   ) {
     this.spec = spec;
+    const changedState: Backend[] = [];
     this.backendList = spec.backends.map((b) => {
-      const prev = carried?.get(b.id);
-      if (prev) {
-        prev.spec = b;
-        return prev;
-      }
-      return new Backend(b);
+      const prev = previous?.byId.get(b.id);
+      if (!prev) return new Backend(b);
+      if (prev.spec.initialAdminState !== b.initialAdminState) changedState.push(prev);
+      if (prev.spec.probe !== undefined && b.probe === undefined) prev.healthCounter = initialHealth('up');
+      prev.spec = b;
+      prev.effectiveWeight = b.weight;
+      prev.rampSince = undefined;
+      return prev;
     });
     for (const b of this.backendList) {
       this.byId.set(b.id, b);
       this.byToken.set(stickyToken(b.id), b);
       if (b.eligible) this.wasEligible.add(b.id);
     }
-    this.detector = new OutlierDetector(spec.passive);
+    if (previous) {
+      previous.close();
+      this.detector = previous.detector;
+      this.detector.setOptions(spec.passive);
+    } else {
+      this.detector = new OutlierDetector(spec.passive);
+    }
     this.detector.setMembers(this.backendList.map((b) => b.id));
     this.probes = new ProbeScheduler({
       clock: deps.clock,
@@ -80,6 +96,8 @@ export class Pool {
     });
     this.picker = this.buildPicker();
     this.allDown = this.backendList.length > 0 && this.eligibleCount() === 0;
+    this.armExpiry();
+    for (const b of changedState) this.setAdminState(b, b.spec.initialAdminState, 'config change');
   }
 
   get name(): string {
@@ -113,7 +131,7 @@ export class Pool {
 
   /** Starts the active probes (after host names are resolved). First probes are spread over one interval. */
   startProbes(): void {
-    if (this.closed || this.probing) return;
+    if (this.closed || this.probing || this.deps.probes === 'remote') return;
     this.probing = true;
     for (const b of this.backendList) this.startProbe(b, true);
   }
@@ -184,6 +202,26 @@ export class Pool {
     this.deps.onEvent({ type: 'backend-admin', pool: this.name, backend, from, to, cause });
     this.eligibilityChanged();
     return from;
+  }
+
+  /**
+   * Applies health decided by another process's probes (a cluster primary) as a probe transition
+   * would: counted and eligibility updated. It is not reported as an event: the process that
+   * probes reports it. Returns false when the backend is unknown or already in that state.
+   */
+  setRemoteHealth(id: string, status: Health, cause: string): boolean {
+    const b = this.byId.get(id);
+    if (!b || this.closed || b.health === status) return false;
+    b.healthCounter = initialHealth(status);
+    if (status === 'down') {
+      b.downCause = cause;
+      b.transitions.down++;
+    } else {
+      if (!b.ejected) b.downCause = undefined;
+      b.transitions.up++;
+    }
+    this.eligibilityChanged();
+    return true;
   }
 
   /** Probes a backend now, outside its schedule; false when it has no active probe running. */

@@ -3,6 +3,7 @@ import { formatEndpoint } from '../core/address.js';
 import type { PolicyName } from '../config/policy-names.js';
 import type { AdminState, BackendTotals, Health, TransitionCounts } from './backend.js';
 import type { Pool } from './pool.js';
+import type { RequestStatsSnapshot } from '../observability/request-stats.js';
 
 export interface ProbeSnapshot {
   readonly type: 'tcp' | 'http';
@@ -10,8 +11,8 @@ export interface ProbeSnapshot {
   readonly last: { readonly ok: boolean; readonly detail: string; readonly latencyMs: number; readonly agoMs: number } | null;
   /** Consecutive successes (while down) or failures (while up) so far, towards rise or fall. */
   readonly streak: number;
-  /** Latency of successful probes in ms; null before the first. */
-  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number; readonly count: number } | null;
+  /** Latency of successful probes in ms (`sum` of all of them); null before the first. */
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number; readonly count: number; readonly sum: number } | null;
 }
 
 export interface BackendSnapshot {
@@ -28,6 +29,8 @@ export interface BackendSnapshot {
   readonly ejected: boolean;
   /** Milliseconds until an ejection ends; null when not ejected. */
   readonly ejectedForMs: number | null;
+  /** With worker processes: the workers whose traffic ejected it (each worker detects outliers in its own traffic). */
+  readonly ejectedIn?: readonly number[];
   readonly eligible: boolean;
   readonly downCause: string | null;
   readonly activeConnections: number;
@@ -35,6 +38,8 @@ export interface BackendSnapshot {
   readonly transitions: Readonly<TransitionCounts>;
   /** null when the backend is not probed. */
   readonly probe: ProbeSnapshot | null;
+  /** HTTP requests that ended on this backend (as a listener counts them); absent before the first. */
+  readonly requests?: RequestStatsSnapshot;
 }
 
 export interface PoolSnapshot {
@@ -75,9 +80,10 @@ export function poolSnapshot(p: Pool, now: number): PoolSnapshot {
               type: probe.type,
               last: b.lastProbe ? { ok: b.lastProbe.ok, detail: b.lastProbe.detail, latencyMs: b.lastProbe.latencyMs, agoMs: Math.max(0, Math.round(now - b.lastProbe.at)) } : null,
               streak: b.health === 'up' ? b.healthCounter.failures : b.healthCounter.successes,
-              latencyMs: h !== undefined && h.count > 0 ? { p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000, count: h.count } : null,
+              latencyMs: h !== undefined && h.count > 0 ? { p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000, count: h.count, sum: h.total / 1000 } : null,
             }
           : null,
+        ...(b.requestStats ? { requests: b.requestStats.snapshot(now) } : {}),
       };
     }),
   };

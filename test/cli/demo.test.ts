@@ -17,7 +17,7 @@ function get(url: string): Promise<{ status: number; body: string }> {
 }
 
 void test('the demo starts three backends behind a balancer, answers them in turn and stops on SIGINT', async () => {
-  const cli = spawnCli(['demo', '--port', '0']);
+  const cli = spawnCli(['demo', '--port', '0', '--admin-port', '0']);
   try {
     const m = await cli.waitForOutput(/curl (http:\/\/127\.0\.0\.1:\d+\/)/);
     const url = m[1] ?? '';

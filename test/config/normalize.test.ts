@@ -101,6 +101,17 @@ const FULL: RuntimeConfig = {
   bufferSize: 1_048_576,
   resolve: 'per-connection',
   logLevel: 'warn',
+  workers: 2,
+  admin: {
+    bind: { host: '127.0.0.1', port: 9100 },
+    users: [
+      { name: 'ops', access: 'full', tokenSha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0ZXN0a2V5 ops@laptop'] },
+      { name: 'viewer', access: 'readonly', tokenSha256: undefined, sshKeys: [] },
+    ],
+    tls: { certFile: '/etc/switchyard/admin.crt', keyFile: '/etc/switchyard/admin.key' },
+    persist: true,
+    ssh: { bind: { host: '127.0.0.1', port: 2222 }, hostKeyFile: '/etc/switchyard/ssh_host_key' },
+  },
 };
 
 function assertDeepFrozen(value: unknown, path = 'config'): void {
@@ -133,6 +144,8 @@ void describe('valid configs normalize to the runtime model', () => {
       bufferSize: 65_536,
       resolve: 'once',
       logLevel: 'info',
+      workers: 1,
+      admin: undefined,
     });
   });
 

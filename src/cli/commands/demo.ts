@@ -8,6 +8,11 @@ import { validateConfig } from '../../config/validate.js';
 import { formatIssues } from '../../config/format-issues.js';
 import { SwitchyardError } from '../../core/errors.js';
 import { Balancer } from '../../runtime/balancer.js';
+import { BalancerControl } from '../../runtime/control.js';
+import { startAdmin, type AdminSurfaces } from '../../runtime/admin.js';
+import { renderPrometheus } from '../../observability/metrics.js';
+import { version } from '../../core/version.js';
+import type { AdminSpec } from '../../config/model.js';
 import { createLogger } from '../../observability/logger.js';
 import { parseCommandArgs, stringOption } from '../args.js';
 import { logLevelOption } from './run.js';
@@ -17,6 +22,7 @@ import { serveUntilSignal } from '../serve.js';
 export async function demoCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs('demo', argv, {
     port: { type: 'string', short: 'p' },
+    'admin-port': { type: 'string' },
     policy: { type: 'string' },
     'log-level': { type: 'string' },
     verbose: { type: 'boolean', short: 'v' },
@@ -24,6 +30,9 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
   const portText = stringOption(values, 'port') ?? '8080';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) throw new SwitchyardError('SY_CLI_USAGE', `--port: must be 0–65535, got "${portText}"`);
+  const adminText = stringOption(values, 'admin-port') ?? '9000';
+  const adminPort = Number(adminText);
+  if (!/^\d+$/.test(adminText) || adminPort > 65535) throw new SwitchyardError('SY_CLI_USAGE', `--admin-port: must be 0–65535, got "${adminText}"`);
   const level = logLevelOption(stringOption(values, 'log-level'), values.verbose === true) ?? 'info';
   const log = createLogger({ level });
 
@@ -32,22 +41,34 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
     await Promise.all(backends.map((b) => b.close()));
   };
   for (let i = 1; i <= 3; i++) backends.push(await startDemoBackend({ port: 0, host: '127.0.0.1', name: `backend-${i}` }));
-  const config = validateConfig({
+  const input = {
     listeners: { demo: { bind: `127.0.0.1:${port}`, pool: 'demo' } },
     pools: { demo: { policy: stringOption(values, 'policy') ?? 'round-robin', backends: backends.map((b) => `127.0.0.1:${b.port}`) } },
     timeouts: { drain: '2s' },
-  });
+    // Loopback only, so it needs no token.
+    admin: { bind: `127.0.0.1:${adminPort}` },
+  };
+  const config = validateConfig(input);
   if (!config.ok) {
     await closeBackends();
     throw new SwitchyardError('SY_CLI_USAGE', `demo: ${formatIssues(config.issues)}`);
   }
   const balancer = new Balancer(config.config, { logger: log });
-  const started = balancer.start();
-  const serving = serveUntilSignal(balancer, log, started, closeBackends);
+  const control = new BalancerControl(balancer, { input, version: version(), metrics: () => renderPrometheus(balancer.snapshot(), { version: version() }) });
+  let admin: AdminSurfaces | undefined;
+  const started = (async () => {
+    await balancer.start();
+    admin = await startAdmin(config.config.admin as AdminSpec, control, log, () => balancer.config.admin);
+  })();
+  const serving = serveUntilSignal(balancer, log, started, async () => {
+    await admin?.close();
+    await closeBackends();
+  });
   try {
     await started;
   } catch (err) {
     serving.dispose();
+    await balancer.stop({ drainTimeoutMs: 0 });
     await closeBackends();
     throw err;
   }
@@ -62,6 +83,8 @@ export async function demoCommand(argv: readonly string[], io: CliIo): Promise<n
       'Try:',
       `  curl ${url}          # answers backend-1, backend-2, backend-3 in turn`,
       `  for i in 1 2 3 4 5 6; do curl -s ${url}; done`,
+      '',
+      `Dashboard: ${admin?.url ?? ''}/   (admin API: switchyard ctl --url ${admin?.url ?? ''} status)`,
       '',
       'Ctrl-C stops it.',
       '',

@@ -60,6 +60,8 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   private headStartedAt = 0;
   private clientEnded = false;
   private draining = false;
+  /** A response was sent on this connection: between requests it is idle, not waiting for its first one. */
+  private served = false;
   /** A request is being handled (its end not yet counted). */
   private inRequest = false;
   // The exchange in progress.
@@ -121,10 +123,14 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     ctx.ticker.add(this);
   }
 
-  /** Shutdown: close now if idle between requests, else after the response in progress. */
+  /**
+   * Shutdown: close now if idle between requests, else after the response in progress. A new
+   * connection whose first request has not arrived yet is kept: its client is sending it now, so
+   * it is answered (with `connection: close`); a silent one ends at the header timeout.
+   */
   drain(): void {
     this.draining = true;
-    if (this.state === 'head' && this.inStart === this.inEnd && this.headStartedAt === 0) this.closeClient();
+    if (this.served && this.state === 'head' && this.inStart === this.inEnd && this.headStartedAt === 0) this.closeClient();
   }
 
   /** Closes the connection at once (after the drain timeout); a request in progress ends as LR. */
@@ -712,6 +718,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   }
 
   private nextRequest(close: boolean): void {
+    this.served = true;
     this.headStartedAt = 0;
     this.sentHead = undefined;
     this.sentBody = undefined;

@@ -183,6 +183,7 @@ function connOf(s: Socket): UpstreamConnection {
 function onConnect(this: Socket): void {
   const c = connOf(this);
   c.connected = true;
+  c.backend.totals.connections++;
   this.setTimeout(0);
   c.owner?.onUpstreamConnect(c);
 }
