@@ -216,6 +216,15 @@ export const COMMANDS: readonly Command[] = [
     run: (cp, p) => cp.apply(p.config),
   }),
   command({
+    name: 'workers.restart',
+    summary: 'Replace the worker processes one by one (after an upgrade): each new one is ready before an old one drains.',
+    access: 'full',
+    params: z.strictObject({}),
+    http: { method: 'POST', path: '/api/v1/workers/restart' },
+    cli: { words: ['restart-workers'], positional: [] },
+    run: (cp) => cp.restartWorkers(),
+  }),
+  command({
     name: 'config.reload',
     summary: 'Read the config file again and apply it, all or nothing.',
     access: 'full',

@@ -64,4 +64,6 @@ export interface ControlPlane {
   apply(text: string): Promise<ChangeResult>;
   /** Reads the config file again and applies it, all or nothing. */
   reload(): Promise<ChangeResult>;
+  /** Replaces the worker processes one by one (a new one ready before an old one drains); SY_CONFLICT with one process. */
+  restartWorkers(): Promise<{ readonly restarted: number }>;
 }

@@ -37,7 +37,8 @@ Commands:
   version              Print the version
   help                 Print this help
 
-Signals: SIGTERM or SIGINT drains open connections (up to timeouts.drain), a second one exits at once.
+Signals: SIGTERM or SIGINT drains open connections (up to timeouts.drain), a second one exits at once;
+SIGHUP reloads the config file; SIGUSR2 restarts the worker processes one by one (workers > 1).
 `;
 
 export { version };

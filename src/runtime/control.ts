@@ -69,6 +69,8 @@ export interface ControlledBalancer {
   snapshot(): BalancerSnapshot;
   reconfigure(next: RuntimeConfig): Promise<void>;
   recheckBackend(pool: string, backend: string): void;
+  /** Present when there are worker processes. */
+  restartWorkers?(): Promise<void>;
 }
 
 export class BalancerControl implements ControlPlane {
@@ -214,6 +216,14 @@ export class BalancerControl implements ControlPlane {
       const next = readConfigText(text, file);
       return { ...(await this.install(next.input, next.config)), persisted: false };
     });
+  }
+
+  async restartWorkers(): Promise<{ restarted: number }> {
+    const restart = this.balancer.restartWorkers?.bind(this.balancer);
+    if (restart === undefined) throw conflict('this balancer runs in one process (workers: 1): there are no worker processes to restart');
+    const before = this.balancer.snapshot().workers?.length ?? 0;
+    await restart();
+    return { restarted: before };
   }
 
   // ---- the one path every edit takes ----

@@ -91,6 +91,9 @@ export class FakeControlPlane implements ControlPlane {
   recheck(pool: string, backend: string): void {
     this.record('recheck', [pool, backend], undefined);
   }
+  restartWorkers(): Promise<{ restarted: number }> {
+    return Promise.resolve(this.record('restartWorkers', [], { restarted: 2 }));
+  }
   createPool(name: string, pool: Readonly<Record<string, unknown>>): Promise<ChangeResult> {
     return this.changed('createPool', [name, pool]);
   }

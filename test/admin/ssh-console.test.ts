@@ -117,6 +117,10 @@ class FakeControl implements ControlPlane {
   reload(): Promise<ChangeResult> {
     return this.change(['reload']);
   }
+  restartWorkers(): Promise<{ restarted: number }> {
+    this.calls.push(['restartWorkers']);
+    return Promise.resolve({ restarted: 2 });
+  }
 }
 
 /**

@@ -39,10 +39,10 @@ void test('import prints the YAML on stdout and each note on stderr, naming the 
   assert.match(r.stdout, /^# Converted by `switchyard import` from txloadbalancer-config\.xml \(txLoadBalancer XML\)\.\n/);
   const lines = r.stderr.trim().split('\n');
   const file = legacyPath(TXLB);
-  assert.ok(lines.includes(`${file}:36: <user name="admin">: user with access "full" has a unix crypt() password hash, which is not copied: set a new secret for this user when Switchyard's admin API exists (Switchyard's admin API, dashboard and SSH console are not built yet)`), r.stderr);
+  assert.ok(lines.includes(`${file}:36: <user name="admin">: had a unix crypt() password hash, which is not copied (Switchyard uses bearer tokens): run \`switchyard token --name admin --access full\` and add the tokenHash it prints to this user`), r.stderr);
   assert.ok(lines.some((l) => l.startsWith(`${file}:39: <hostCheck interval="500">: interval 500 is in seconds`)), r.stderr);
   assert.ok(lines.some((l) => l.startsWith(`${file}:40: <configCheck interval="10">: `)), r.stderr);
-  assert.equal(lines.at(-1), `${file}: converted from txLoadBalancer XML; 6 notes above, also written as comments`);
+  assert.equal(lines.at(-1), `${file}: converted from txLoadBalancer XML; 7 notes above, also written as comments`);
   assert.ok(!r.stdout.includes('..xpoEyRReGzk') && !r.stderr.includes('..xpoEyRReGzk'), 'the password hash is not copied anywhere');
 });
 

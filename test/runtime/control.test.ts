@@ -165,3 +165,12 @@ void test('reload reads the file again; a broken file is refused and the old con
     await s.done();
   }
 });
+
+void test('restarting workers is refused with one process, saying why', async () => {
+  const s = await setup(false);
+  try {
+    await assert.rejects(s.control.restartWorkers(), { code: 'SY_CONFLICT', message: /runs in one process \(workers: 1\)/ });
+  } finally {
+    await s.done();
+  }
+});

@@ -94,25 +94,31 @@ void test('the crypt password hash is never copied; a comment and a note say a n
   if (text === undefined) return;
   const r = converted(text, TXLB);
   assert.ok(!r.yaml.includes('..xpoEyRReGzk'), 'the hash is not in the output, not even in a comment');
-  assert.deepEqual(Object.keys(parse(r.yaml) as object), ['listeners', 'pools'], 'no admin settings are live');
-  assert.match(r.yaml, /^# {5}- \{ name: admin, access: full \} {3}# had a unix crypt\(\) password hash: not copied; set a new secret$/m);
+  const value = parse(r.yaml) as { admin?: { users?: unknown[] } };
+  assert.deepEqual(value.admin?.users, [{ name: 'admin', access: 'full' }], 'the user keeps its name and access, and gets no credential');
+  assert.match(r.yaml, /# <user name="admin"> \(line 36\): had a unix crypt\(\) password hash, which is not copied[^]*?\n\s+- \{ name: admin, access: full \}/);
   const note = r.notes.find((n) => n.path === '<user name="admin">');
   assert.equal(note?.line, 36);
-  assert.match(note?.message ?? '', /unix crypt\(\) password hash, which is not copied: set a new secret/);
+  assert.match(note?.message ?? '', /unix crypt\(\) password hash, which is not copied \(Switchyard uses bearer tokens\): run `switchyard token --name admin --access full`/);
 });
 
-void test('the admin web and SSH listeners are written as a commented-out block, each with a note', (t) => {
+void test('the admin web listener becomes admin.bind, moved to loopback until users have tokens; the SSH console is noted', (t) => {
   const text = legacyText(t, TXLB);
   if (text === undefined) return;
   const r = converted(text, TXLB);
-  assert.match(r.yaml, /^# Not carried over: <admin> \(line 33\)\. Switchyard's admin API, dashboard and SSH console are not built yet\.\n# The old file had:\n# admin:\n# {3}web: \{ listen: "\*:7000", enable: true, secure: false, refresh: 10s \}\n# {3}ssh: \{ listen: "localhost:2222", enable: true \}$/m);
+  const c = validated(r.yaml);
+  assert.deepEqual(c.admin?.bind, { host: '127.0.0.1', port: 7000 });
+  assert.equal(c.admin?.ssh, undefined, 'no host key in the old file: the console is not switched on');
+  assert.match(r.yaml, /# <web listen="\*:7000"> \(line 34\): the web admin listened on \*:7000; it is moved to 127\.0\.0\.1:7000[^]*?\n {2}bind: 127\.0\.0\.1:7000/);
   assert.deepEqual(
     r.notes.filter((n) => n.path.startsWith('<web') || n.path.startsWith('<ssh')).map((n) => [n.path, n.line]),
     [
       ['<web listen="*:7000">', 34],
+      ['<web refresh="10">', 34],
       ['<ssh listen="localhost:2222">', 35],
     ],
   );
+  assert.match(r.notes.find((n) => n.path.startsWith('<ssh'))?.message ?? '', /needs a host key file and users' public keys/);
 });
 
 void test('configCheck and heartbeat are noted as not carried over, with their lines', (t) => {
@@ -140,10 +146,8 @@ void test('the PythonDirector file: <client> backends, <enable group> names the 
     { name: 'prod-ekit-http-upgrade', policy: 'least-conn', backends: ['five=127.0.0.1:8005*1', 'six=127.0.0.1:8006*1', 'seven=127.0.0.1:8007*1'] },
   ]);
   assert.ok(!r.yaml.includes('iy910VlMkG1DE'), 'the hash is not copied');
-  assert.deepEqual(r.notes.map((n) => [n.path, n.line]), [
-    ['<admin listen="localhost:7001">', 16],
-    ['<user name="anthony">', 17],
-  ]);
+  assert.deepEqual(c.admin?.bind, { host: '127.0.0.1', port: 7001 }, 'a loopback admin listener carries over as it is');
+  assert.deepEqual(r.notes.map((n) => [n.path, n.line]), [['<user name="anthony">', 17]]);
 });
 
 void test('every scheduler name of txLoadBalancer and PythonDirector maps to its policy', () => {
