@@ -50,7 +50,7 @@ export const HttpListenerSchema = z
       examples: ['5s'],
     }),
     requestTimeout: Duration.default('5m').meta({ description: 'Longest time to receive a whole request, body included (0 = no limit). Then: 408.', examples: ['30s'] }),
-    responseTimeout: Duration.default('60s').meta({ description: 'Longest wait for a backend\'s response head once the request is sent. Then: 504.', examples: ['30s'] }),
+    responseTimeout: Duration.default('60s').meta({ description: 'Longest wait for a backend\'s response head once the request is sent (then: 504), and for each next part of its body (then the connection is closed; a client that is slow to read does not count).', examples: ['30s'] }),
     keepAliveTimeout: Duration.default('60s').meta({ description: 'How long an idle client connection is kept open between requests.', examples: ['15s'] }),
     unknownHost: z
       .union([z.literal(404), z.literal(421)])

@@ -175,6 +175,11 @@ export class RawClient {
     while (!this.ended) await this.wait(until, 'the end of the connection');
   }
 
+  /** Everything received and not yet read as a response, as latin1 text. */
+  text(): string {
+    return this.buf.toString('latin1');
+  }
+
   /** Resolves when at least `n` bytes are buffered. */
   async waitForBytes(n: number, ms = 5000): Promise<void> {
     const until = Date.now() + ms;

@@ -199,3 +199,58 @@ void test('stopping the balancer closes idle keep-alive connections at once and 
     await backend.close();
   }
 });
+
+void test('a backend that goes quiet mid-body has the client connection closed at responseTimeout, counted RT', async () => {
+  const stalls = await startHttpBackend((_req, s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst ten.'));
+  const { lb, port } = await startHttpBalancer([stalls.port], { listener: { http: { responseTimeout: '400ms' } } });
+  try {
+    const c = await RawClient.open(port);
+    try {
+      const started = Date.now();
+      c.write(get());
+      await c.whenEnded(5000);
+      const took = Date.now() - started;
+      assert.ok(took >= 350 && took < 2000, `closed after ${took} ms`);
+      assert.ok(c.text().includes('first ten.'), 'the part sent was passed on');
+    } finally {
+      c.close();
+    }
+    await waitFor(() => lb.snapshot().listeners[0]?.terminations.RT === 1, 2000, 'one RT end');
+  } finally {
+    await lb.stop();
+    await stalls.close();
+  }
+});
+
+void test('a body that keeps arriving more slowly than responseTimeout in all is not cut', async () => {
+  const timers = new Set<NodeJS.Timeout>();
+  const slow = await startHttpBackend((_req, s) => {
+    s.write('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n');
+    let n = 0;
+    const t = setInterval(() => {
+      s.write(String(n));
+      if (++n === 6) {
+        clearInterval(t);
+        timers.delete(t);
+      }
+    }, 150);
+    timers.add(t);
+  });
+  const { lb, port } = await startHttpBalancer([slow.port], { listener: { http: { responseTimeout: '400ms' } } });
+  try {
+    const r = await (async () => {
+      const c = await RawClient.open(port);
+      try {
+        c.write(get());
+        return await c.finalResponse('GET', 5000);
+      } finally {
+        c.close();
+      }
+    })();
+    assert.equal(`${r.status} ${r.body.toString()}`, '200 012345', 'six bytes over 900 ms, none more than 400 ms apart');
+  } finally {
+    for (const t of timers) clearInterval(t);
+    await lb.stop();
+    await slow.close();
+  }
+});

@@ -96,6 +96,8 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   private upstreamReusable = true;
   private hintMs: number | undefined;
   private status = 0;
+  /** bytesOut when the response-body deadline was last set. */
+  private progressMark = 0;
   private forwardHost: string | undefined;
   private forwardTail = '';
   private forwardVersion = '';
@@ -460,7 +462,9 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       }
       this.resHeadDone = true;
       this.status = res.status;
-      this.deadline = 0;
+      // From here the deadline watches the body: no byte from the backend for responseTimeout ends it.
+      this.deadline = this.ctx.clock.now() + this.ctx.spec.responseTimeoutMs;
+      this.progressMark = this.bytesOut;
       const backend = this.backend as Backend;
       if (res.status >= 500) (this.pool as Pool).reportOutcome(backend, '5xx', `HTTP ${res.status}`);
       else if (backend.failureStreak) (this.pool as Pool).reportOutcome(backend, 'success');
@@ -814,7 +818,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     this.sentAt = 0;
   }
 
-  onDeadline(): void {
+  onDeadline(now: number): void {
     this.deadline = 0;
     switch (this.state) {
       case 'head':
@@ -833,6 +837,13 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
         if (!this.resHeadDone) {
           if (this.backend && this.pool) this.pool.reportOutcome(this.backend, 'local-failure', `no response within ${this.ctx.spec.responseTimeoutMs} ms`);
           this.ownAnswer(504, 'RT', true);
+        } else if (this.bytesOut !== this.progressMark || this.client.writableNeedDrain) {
+          // Body bytes moved, or the client is the slow side: wait again.
+          this.progressMark = this.bytesOut;
+          this.deadline = now + this.ctx.spec.responseTimeoutMs;
+        } else {
+          // The backend went quiet mid-body: the client can only be told by closing.
+          this.upstreamBroken('RT');
         }
         return;
       default:
