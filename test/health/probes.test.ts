@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { probeTcp, tcpProbe } from '../../src/health/active/tcp-probe.js';
+import { probeTcp } from '../../src/health/active/tcp-probe.js';
 import { probeHttp } from '../../src/health/active/http-probe.js';
 import { parseStatusRanges, socketErrorCause, type HttpProbeSpec, type ProbeResult } from '../../src/health/active/probe.js';
 import { closedPort, startServer, waitFor, type TestServer } from '../helpers/net.js';
@@ -121,16 +121,6 @@ void test('a TCP probe given an already aborted signal does not connect', async 
     assertFailure(r, 'probe aborted');
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(s.connections, 0);
-  } finally {
-    await s.close();
-  }
-});
-
-void test('the boolean tcpProbe form answers true for a listening port and false for a closed one', async () => {
-  const s = await startServer(() => {});
-  try {
-    assert.equal(await tcpProbe(HOST, s.port, 2000), true);
-    assert.equal(await tcpProbe(HOST, await closedPort(), 2000), false);
   } finally {
     await s.close();
   }

@@ -5,14 +5,11 @@ import { formatIssues } from '../../config/format-issues.js';
 import { SwitchyardError } from '../../core/errors.js';
 import { readFile } from 'node:fs/promises';
 import { Balancer } from '../../runtime/balancer.js';
-import { BalancerControl, readConfigText } from '../../runtime/control.js';
-import { startAdmin, type AdminSurfaces } from '../../runtime/admin.js';
-import { renderPrometheus } from '../../observability/metrics.js';
-import { version } from '../../core/version.js';
+import { readConfigText } from '../../runtime/control.js';
+import { serveControlled } from '../serve-controlled.js';
 import { createLogger, type LogLevel } from '../../observability/logger.js';
 import { parseCommandArgs, stringOption } from '../args.js';
 import { EXIT, type CliIo } from '../io.js';
-import { serveUntilSignal } from '../serve.js';
 import { runClusterPrimary, runClusterWorker } from './run-cluster.js';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -49,38 +46,6 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const log = createLogger({ level: level ?? result.config.logLevel });
   const { input } = readConfigText(await readFile(file, 'utf8'), file);
   if (result.config.workers > 1) return runClusterPrimary({ file, input, config: result.config, log });
-  const balancer = new Balancer(result.config, { logger: log });
-  const control = new BalancerControl(balancer, { input, file, version: version(), metrics: () => renderPrometheus(balancer.snapshot(), { version: version() }) });
   log.info({ event: 'start', config: file, pid: process.pid, node: process.version }, `switchyard starting with ${file}`);
-  let admin: AdminSurfaces | undefined;
-  const started = (async () => {
-    await balancer.start();
-    const spec = balancer.config.admin;
-    if (spec) admin = await startAdmin(spec, control, log, () => balancer.config.admin);
-  })();
-  const serving = serveUntilSignal(balancer, log, started, async () => {
-    process.removeListener('SIGHUP', onHangup);
-    await admin?.close();
-  });
-  // SIGHUP reloads the config file: a file with any problem is refused whole and the running config stays.
-  function onHangup(): void {
-    log.info({ event: 'reload-requested', signal: 'SIGHUP' }, `SIGHUP: reloading ${file}`);
-    control.reload().then(
-      (r) => log.info({ event: 'reload', changes: r.changes.map((c) => c.summary) }, `reloaded ${file}: ${r.plan.split('\n').at(-1) ?? ''}`),
-      (err: unknown) => {
-        const issues = (err as { details?: { issues?: unknown } }).details?.issues;
-        log.error({ event: 'reload-refused', issues, err: err instanceof Error ? err.message : String(err) }, `reload of ${file} refused; the running configuration is kept`);
-      },
-    );
-  }
-  process.on('SIGHUP', onHangup);
-  try {
-    await started;
-  } catch (err) {
-    process.removeListener('SIGHUP', onHangup);
-    serving.dispose();
-    await balancer.stop({ drainTimeoutMs: 0 });
-    throw err;
-  }
-  return serving.done;
+  return serveControlled(new Balancer(result.config, { logger: log }), { file, input, log });
 }

@@ -1,0 +1,62 @@
+/**
+ * Serving a balancer from a config file with its control plane: the admin surfaces start once
+ * it listens, SIGHUP reloads the file (a file with any problem is refused whole and the running
+ * config stays), SIGUSR2 restarts the worker processes when there are some, and SIGTERM/SIGINT
+ * drain (serve.ts). The one-process and the cluster paths of `switchyard run` both come here.
+ */
+import { BalancerControl, type ControlledBalancer } from '../runtime/control.js';
+import { startAdmin, type AdminSurfaces } from '../runtime/admin.js';
+import { renderPrometheus } from '../observability/metrics.js';
+import { version } from '../core/version.js';
+import type { Logger } from '../observability/logger.js';
+import { serveUntilSignal } from './serve.js';
+
+export interface ServedBalancer extends ControlledBalancer {
+  start(): Promise<void>;
+  stop(opts?: { drainTimeoutMs?: number }): Promise<void>;
+}
+
+export async function serveControlled(balancer: ServedBalancer, opts: { readonly file: string; readonly input: unknown; readonly log: Logger }): Promise<number> {
+  const { file, log } = opts;
+  const control = new BalancerControl(balancer, { input: opts.input, file, version: version(), metrics: () => renderPrometheus(balancer.snapshot(), { version: version() }) });
+  let admin: AdminSurfaces | undefined;
+  const started = (async () => {
+    await balancer.start();
+    const spec = balancer.config.admin;
+    if (spec) admin = await startAdmin(spec, control, log, () => balancer.config.admin);
+  })();
+  function onHangup(): void {
+    log.info({ event: 'reload-requested', signal: 'SIGHUP' }, `SIGHUP: reloading ${file}`);
+    control.reload().then(
+      (r) => log.info({ event: 'reload', changes: r.changes.map((c) => c.summary) }, `reloaded ${file}: ${r.plan.split('\n').at(-1) ?? ''}`),
+      (err: unknown) => {
+        const issues = (err as { details?: { issues?: unknown } }).details?.issues;
+        log.error({ event: 'reload-refused', issues, err: err instanceof Error ? err.message : String(err) }, `reload of ${file} refused; the running configuration is kept`);
+      },
+    );
+  }
+  function onRestart(): void {
+    log.info({ event: 'restart-requested', signal: 'SIGUSR2' }, 'SIGUSR2: restarting the workers one by one');
+    control.restartWorkers().catch((err: unknown) => log.error({ event: 'restart-failed', err: err instanceof Error ? err.message : String(err) }, 'restart of the workers failed'));
+  }
+  const withWorkers = balancer.restartWorkers !== undefined;
+  const removeSignals = (): void => {
+    process.removeListener('SIGHUP', onHangup);
+    if (withWorkers) process.removeListener('SIGUSR2', onRestart);
+  };
+  const serving = serveUntilSignal(balancer, log, started, async () => {
+    removeSignals();
+    await admin?.close();
+  });
+  process.on('SIGHUP', onHangup);
+  if (withWorkers) process.on('SIGUSR2', onRestart);
+  try {
+    await started;
+  } catch (err) {
+    removeSignals();
+    serving.dispose();
+    await balancer.stop({ drainTimeoutMs: 0 });
+    throw err;
+  }
+  return serving.done;
+}
