@@ -17,8 +17,8 @@ class Recorder implements UpstreamOwner {
     this.events.push('connect');
     this.onConnected();
   }
-  onUpstreamData(_c: UpstreamConnection, chunk: Buffer): void {
-    this.events.push(`data:${chunk.toString()}`);
+  onUpstreamData(_c: UpstreamConnection, buf: Buffer, n: number): void {
+    this.events.push(`data:${buf.toString('utf8', 0, n)}`);
   }
   onUpstreamEnd(): void {
     this.events.push('end');

@@ -419,31 +419,44 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     if (conn === this.conn && (this.state === 'body' || this.state === 'tunnel')) this.client.resume();
   }
 
-  onUpstreamData(conn: UpstreamConnection, chunk: Buffer): void {
+  onUpstreamData(conn: UpstreamConnection, buf: Buffer, n: number): void {
     if (conn !== this.conn) return;
     if (this.state === 'tunnel') {
-      if (!this.client.write(chunk)) conn.socket.pause();
+      const ok = this.client.write(buf.subarray(0, n));
+      this.afterBorrowedWrite(conn);
+      if (!ok) conn.socket.pause();
       return;
     }
     if (this.resHeadDone) {
-      this.relayBody(chunk, 0, chunk.length);
+      this.relayBody(buf, 0, n);
       return;
     }
     // Accumulate the response head.
     if (this.rBuf === undefined || this.rStart === this.rEnd) {
-      this.rBuf = chunk;
+      this.rBuf = buf;
       this.rStart = 0;
-      this.rEnd = chunk.length;
+      this.rEnd = n;
     } else {
-      const n = this.rEnd - this.rStart;
-      const joined = Buffer.allocUnsafe(n + chunk.length);
+      const held = this.rEnd - this.rStart;
+      const joined = Buffer.allocUnsafe(held + n);
       this.rBuf.copy(joined, 0, this.rStart, this.rEnd);
-      chunk.copy(joined, n);
+      buf.copy(joined, held, 0, n);
       this.rBuf = joined;
       this.rStart = 0;
       this.rEnd = joined.length;
     }
     this.readResponseHead();
+    // A head still incomplete waits for the next read: its bytes cannot stay in the read buffer.
+    if (this.rBuf === buf && this.rStart < this.rEnd && !this.resHeadDone && this.conn === conn) {
+      this.rBuf = Buffer.from(buf.subarray(this.rStart, this.rEnd));
+      this.rEnd -= this.rStart;
+      this.rStart = 0;
+    }
+  }
+
+  /** After a write of bytes borrowed from the upstream's read buffer: if it did not finish at once, the buffer stays with the write. */
+  private afterBorrowedWrite(conn: UpstreamConnection | undefined): void {
+    if (conn !== undefined && this.client.writableLength > 0) conn.keepReadBuffer();
   }
 
   private readResponseHead(): void {
@@ -507,6 +520,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       this.client.write(out);
       ok = this.client.write(buf.subarray(headEnd, bodyEnd));
       this.client.uncork();
+      this.afterBorrowedWrite(this.conn);
     }
     if (bodyEnd < this.rEnd) this.upstreamReusable = false;
     this.rStart = this.rEnd;
@@ -559,7 +573,9 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     }
     if (end > s) {
       this.bytesOut += end - s;
-      if (!this.client.write(s === 0 && end === chunk.length ? chunk : chunk.subarray(s, end))) this.conn?.socket.pause();
+      const ok = this.client.write(chunk.subarray(s, end));
+      this.afterBorrowedWrite(this.conn);
+      if (!ok) this.conn?.socket.pause();
     }
     if (end < e) this.upstreamReusable = false;
     if (this.resRemainingDone()) this.responseDone();

@@ -5,7 +5,12 @@
  * timeout, or one second before a `Keep-Alive: timeout=N` hint from the backend.
  *
  * Socket events go to module-level handlers that dispatch to the connection's current
- * owner (the exchange using it), so no closure is created per connection or per request.
+ * owner (the exchange using it), so no closure is created per request.
+ *
+ * A connection reads into a buffer of its own (net's `onread`) instead of a fresh allocation
+ * per read: the bytes an owner is given are borrowed for the duration of the call. An owner
+ * that keeps them longer (a write to the client still pending, say) calls `keepReadBuffer()`,
+ * and the next read gets a new buffer.
  */
 import { connect, type Socket, type TcpNetConnectOpts } from 'node:net';
 import type { Clock } from '../../core/clock.js';
@@ -13,7 +18,8 @@ import type { Backend } from '../../upstream/backend.js';
 
 export interface UpstreamOwner {
   onUpstreamConnect(conn: UpstreamConnection): void;
-  onUpstreamData(conn: UpstreamConnection, chunk: Buffer): void;
+  /** Bytes `buf[0, n)` arrived; they are valid only during the call unless `conn.keepReadBuffer()` is called. */
+  onUpstreamData(conn: UpstreamConnection, buf: Buffer, n: number): void;
   onUpstreamEnd(conn: UpstreamConnection): void;
   onUpstreamClose(conn: UpstreamConnection, error: NodeJS.ErrnoException | undefined): void;
   onUpstreamDrain(conn: UpstreamConnection): void;
@@ -35,14 +41,27 @@ export class UpstreamConnection {
   /** Idle limits of the backend's pool, set at acquire. */
   maxIdle = 0;
   idleTimeoutMs = 0;
+  readonly socket: Socket;
+  /** What the next read goes into; undefined once the owner kept the last one. */
+  private readBuf: Buffer | undefined;
 
   constructor(
-    readonly socket: Socket,
     readonly backend: Backend,
     owner: UpstreamOwner,
+    private readonly readBufferBytes: number,
+    open: (conn: UpstreamConnection) => Socket,
   ) {
     this.owner = owner;
+    this.socket = open(this);
   }
+
+  /** The buffer of the last read stays with the owner (e.g. a write still holds it): the next read gets a new one. */
+  keepReadBuffer(): void {
+    this.readBuf = undefined;
+  }
+
+  /** net's `onread.buffer`: called before the first read and after each one. */
+  readonly nextReadBuffer = (): Buffer => (this.readBuf ??= Buffer.allocUnsafe(this.readBufferBytes));
 }
 
 export interface IdlePolicy {
@@ -88,20 +107,23 @@ export class UpstreamPool {
       conn.idleTimeoutMs = policy.idleTimeoutMs;
       return conn;
     }
-    const options: TcpNetConnectOpts & { highWaterMark: number } = {
-      host: backend.connectHost,
-      port: backend.spec.port,
-      noDelay: true,
-      highWaterMark: this.opts.bufferSize,
-    };
-    const socket = connect(options) as TaggedSocket;
-    const conn = new UpstreamConnection(socket, backend, owner);
+    const conn = new UpstreamConnection(backend, owner, this.opts.bufferSize, (c) => {
+      const options: TcpNetConnectOpts & { highWaterMark: number } = {
+        host: backend.connectHost,
+        port: backend.spec.port,
+        noDelay: true,
+        highWaterMark: this.opts.bufferSize,
+        onread: { buffer: c.nextReadBuffer, callback: onRead },
+      };
+      const s = connect(options) as TaggedSocket;
+      s[kConn] = c;
+      return s;
+    });
     conn.maxIdle = policy.maxIdlePerBackend;
     conn.idleTimeoutMs = policy.idleTimeoutMs;
-    socket[kConn] = conn;
+    const socket = conn.socket;
     socket.setTimeout(connectTimeoutMs);
     socket.on('connect', onConnect);
-    socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('drain', onDrain);
     socket.on('error', onError);
@@ -188,14 +210,17 @@ function onConnect(this: Socket): void {
   c.owner?.onUpstreamConnect(c);
 }
 
-function onData(this: Socket, chunk: Buffer): void {
+/** net's `onread.callback`, with the socket as `this`. */
+function onRead(this: Socket, n: number, buf: Buffer): boolean {
   const c = connOf(this);
-  if (c.owner) c.owner.onUpstreamData(c, chunk);
-  else {
-    // Bytes from an idle connection are a protocol error: the backend spoke out of turn.
-    c.closed = true;
-    this.destroy();
+  if (c.owner) {
+    c.owner.onUpstreamData(c, buf, n);
+    return true;
   }
+  // Bytes from an idle connection are a protocol error: the backend spoke out of turn.
+  c.closed = true;
+  this.destroy();
+  return false;
 }
 
 function onEnd(this: Socket): void {
