@@ -5,6 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { SwitchyardError } from '../core/errors.js';
 import { formatEndpoint, type Endpoint } from '../core/address.js';
+import { LiveList } from '../core/live-list.js';
 
 export interface ListenerOptions {
   readonly name: string;
@@ -26,7 +27,8 @@ export interface BoundAddress {
 
 export class Listener {
   private readonly servers: Server[] = [];
-  private readonly sockets = new Set<Socket>();
+  /** Open connections (a list, not a Set: see core/live-list.ts). */
+  private readonly sockets = new LiveList<Socket>();
   private idleWaiters: (() => void)[] = [];
   private maxConnections: number;
   accepted = 0;
@@ -111,9 +113,10 @@ export class Listener {
       return;
     }
     this.accepted++;
-    this.sockets.add(socket);
-    socket.once('close', () => {
-      this.sockets.delete(socket);
+    const node = this.sockets.add(socket);
+    // 'close' comes once: `on` spares the wrapper `once` allocates.
+    socket.on('close', () => {
+      this.sockets.delete(node);
       if (this.sockets.size === 0 && this.idleWaiters.length > 0) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];

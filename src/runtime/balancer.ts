@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.js';
 import { systemRandom, type Random } from '../core/random.js';
 import { SwitchyardError } from '../core/errors.js';
+import { LiveList, type LiveNode } from '../core/live-list.js';
 import { formatEndpoint, type Endpoint } from '../core/address.js';
 import type { AdminState, ListenerSpec, RuntimeConfig } from '../config/model.js';
 import { Pool, type PoolDeps } from '../upstream/pool.js';
@@ -86,7 +87,8 @@ interface ListenerRuntime {
   spec: ListenerSpec;
   readonly listener: Listener;
   activePool: string | undefined;
-  readonly sessions: Set<Session>;
+  /** Open sessions (a list, not a Set: see core/live-list.ts). */
+  readonly sessions: LiveList<Session>;
   readonly terminations: Record<TerminationCode, number>;
   http: HttpListenerRuntime | undefined;
 }
@@ -363,7 +365,7 @@ export class Balancer {
     const rt: ListenerRuntime = {
       spec,
       activePool: spec.activePool,
-      sessions: new Set(),
+      sessions: new LiveList(),
       terminations: zeroTerminations(),
       http: undefined,
       listener: new Listener({
@@ -409,22 +411,24 @@ export class Balancer {
 
   private onConnection(rt: ListenerRuntime, socket: Socket): void {
     if (rt.http) {
-      const session = new HttpSession(socket, rt.http.ctx);
-      rt.sessions.add(session);
-      socket.once('close', () => rt.sessions.delete(session));
+      const node = rt.sessions.add(new HttpSession(socket, rt.http.ctx));
+      socket.on('close', () => rt.sessions.delete(node));
       return;
     }
-    const session: TcpSession = new TcpSession(socket, {
+    let node: LiveNode<Session> | undefined;
+    let ended = false;
+    const session = new TcpSession(socket, {
       clock: this.clock,
       activePool: () => this.pool(rt.activePool ?? ''),
       idleTimeoutMs: rt.spec.idleTimeoutMs,
       bufferSize: this.config.bufferSize,
       onEnd: (end) => {
-        rt.sessions.delete(session);
+        ended = true;
+        if (node) rt.sessions.delete(node);
         this.onSessionEnd(rt, end);
       },
     });
-    rt.sessions.add(session);
+    if (!ended) node = rt.sessions.add(session);
   }
 
   private onSessionEnd(rt: ListenerRuntime, end: TcpSessionEnd): void {

@@ -87,6 +87,7 @@ export function createHttpListener(spec: ListenerSpec, deps: HttpListenerDeps): 
     tunnelIdleMs: spec.idleTimeoutMs,
     stats,
     accessLog,
+    lastForward: { peer: '', host: undefined, version: '', tail: '' },
     internalAnswer: (kind) => internalAnswer(kind, spec, deps, stats),
     defaultPool: () => deps.activePool(),
     pool: (name) => deps.pool(name),

@@ -4,6 +4,7 @@
  * one tick late, which is fine for timeouts measured in seconds.
  */
 import type { Clock } from '../../core/clock.js';
+import { LiveList, type LiveNode } from '../../core/live-list.js';
 
 export interface HasDeadline {
   /** Clock ms; 0 = none. */
@@ -12,7 +13,7 @@ export interface HasDeadline {
 }
 
 export class DeadlineTicker {
-  private readonly members = new Set<HasDeadline>();
+  private readonly members = new LiveList<HasDeadline>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -20,16 +21,18 @@ export class DeadlineTicker {
     private readonly tickMs = 100,
   ) {}
 
-  add(m: HasDeadline): void {
-    this.members.add(m);
+  /** Watches `m`'s deadline until the node returned is deleted. */
+  add(m: HasDeadline): LiveNode<HasDeadline> {
+    const node = this.members.add(m);
     if (!this.timer) {
       this.timer = setInterval(() => this.tick(), this.tickMs);
       this.timer.unref();
     }
+    return node;
   }
 
-  delete(m: HasDeadline): void {
-    this.members.delete(m);
+  delete(node: LiveNode<HasDeadline>): void {
+    this.members.delete(node);
     if (this.members.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;
@@ -39,7 +42,7 @@ export class DeadlineTicker {
   /** Fires every deadline that has passed (also called by tests with a fake clock). */
   tick(): void {
     const now = this.clock.now();
-    for (const m of this.members) if (m.deadline !== 0 && now >= m.deadline) m.onDeadline(now);
+    for (const m of this.members.values()) if (m.deadline !== 0 && now >= m.deadline) m.onDeadline(now);
   }
 
   close(): void {

@@ -33,7 +33,8 @@ export const FORWARDING_HEADERS: readonly string[] = ['x-forwarded-for', 'x-forw
 
 /** A `for=` / `host=` value of RFC 7239: IPv6 in brackets and quotes, other values quoted when not a token. */
 export function forwardedNode(value: string): string {
-  if (isIP(value) === 6) return `"[${value}]"`;
+  // Only a value with a colon can be IPv6 (isIP's pattern is costly to run on every value).
+  if (value.includes(':') && isIP(value) === 6) return `"[${value}]"`;
   return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 

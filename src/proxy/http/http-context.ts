@@ -30,6 +30,11 @@ export interface HttpContext {
   readonly tunnelIdleMs: number;
   readonly stats: RequestStats;
   readonly accessLog: AccessLog | undefined;
+  /**
+   * The forwarding header lines built last for an untrusted peer without Via, and what they
+   * were built for: a new connection from the same client reuses them.
+   */
+  readonly lastForward: { peer: string; host: string | undefined; version: string; tail: string };
   /** The listener's active pool (requests no route matches), if it has one. */
   defaultPool(): Pool | undefined;
   pool(name: string): Pool | undefined;

@@ -18,6 +18,7 @@ import { ChunkedTracker } from './codec/chunked.js';
 import { FIELD_STRIDE, F_NAME_END, F_NAME_START, F_VALUE_END, F_VALUE_START } from './codec/fields.js';
 import type { UpstreamConnection, UpstreamOwner } from './upstream-pool.js';
 import type { HasDeadline } from './deadlines.js';
+import type { LiveNode } from '../../core/live-list.js';
 import type { HttpContext } from './http-context.js';
 import { ownJsonResponse, ownResponse, type OwnStatus } from './responses.js';
 import { buildRequest, buildResponse, keepAliveHintMs, readIncomingForwarded, DROP_FORWARDED, DROP_VIA, DROP_X_FORWARDED } from './rewrite.js';
@@ -34,18 +35,33 @@ type TaggedSocket = Socket & { [kSession]?: HttpSession };
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
+const EMPTY = Buffer.alloc(0);
+
+/** How long a connection Switchyard has ended waits for the client to close its side. */
+const LINGER_MS = 5000;
+
+/**
+ * Parsed-head objects of closed sessions, taken by new ones: their offset tables are typed
+ * arrays, the costliest part of setting up a connection. A session gives its heads back when
+ * its client socket has closed, after which nothing of it runs any more.
+ */
+const spareRequestHeads: RequestHead[] = [];
+const spareResponseHeads: ResponseHead[] = [];
+const SPARE_HEADS_MAX = 1024;
+
 /** Response body bytes up to this size are copied next to the head (one write); larger ones are written as they are. */
 const COPY_BODY_MAX = 4096;
 
 export class HttpSession implements UpstreamOwner, HasDeadline {
   deadline = 0;
   private state: State = 'head';
-  private readonly req = new RequestHead();
-  private readonly res = new ResponseHead();
-  private readonly reqTracker: ChunkedTracker;
-  private readonly resTracker = new ChunkedTracker();
+  private readonly req: RequestHead;
+  private readonly res: ResponseHead;
+  /** Chunked-body trackers, made the first time a body is chunked. */
+  private reqTracker: ChunkedTracker | undefined;
+  private resTracker: ChunkedTracker | undefined;
   private readonly record = createAccessRecord();
-  private readonly incoming: IncomingForwarded = {};
+  private incoming: IncomingForwarded | undefined;
   private readonly peer: string;
   private readonly trusted: boolean;
   /** Which incoming forwarding headers are replaced (the ones this listener emits). */
@@ -55,7 +71,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   private inStart = 0;
   private inEnd = 0;
   /** The buffer and offset the current request head was parsed from (field offsets point there). */
-  private headBuf: Buffer = Buffer.alloc(0);
+  private headBuf: Buffer = EMPTY;
   private headStart = 0;
   private headStartedAt = 0;
   private clientEnded = false;
@@ -103,17 +119,21 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   private forwardVersion = '';
   /** A Set-Cookie line for cookie stickiness, or ''. */
   private setCookie = '';
+  private readonly tickerNode: LiveNode<HasDeadline>;
+  /** The heads went back to the spares (the client socket closed). */
+  private headsGiven = false;
 
   constructor(
     private readonly client: Socket,
     private readonly ctx: HttpContext,
   ) {
     (client as TaggedSocket)[kSession] = this;
+    this.req = spareRequestHeads.pop() ?? new RequestHead();
+    this.res = spareResponseHeads.pop() ?? new ResponseHead();
     this.peer = client.remoteAddress ?? '';
     const spec = ctx.spec;
     this.dropMask = (spec.xForwarded ? DROP_X_FORWARDED : 0) | (spec.forwarded ? DROP_FORWARDED : 0) | (spec.via !== undefined ? DROP_VIA : 0);
     this.trusted = ctx.trusted.size > 0 && ctx.trusted.contains(this.peer);
-    this.reqTracker = new ChunkedTracker(ctx.spec.maxBodyBytes > 0 ? { maxBodyBytes: ctx.spec.maxBodyBytes } : {});
     this.req.ensureCapacity(ctx.limits.maxHeaders);
     this.res.ensureCapacity(ctx.limits.maxHeaders);
     client.on('data', onClientData);
@@ -122,7 +142,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     client.on('error', onClientError);
     client.on('close', onClientClose);
     this.deadline = ctx.clock.now() + ctx.spec.headerTimeoutMs;
-    ctx.ticker.add(this);
+    this.tickerNode = ctx.ticker.add(this);
   }
 
   /**
@@ -181,12 +201,18 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   }
 
   clientClose(): void {
-    this.ctx.ticker.delete(this);
+    this.ctx.ticker.delete(this.tickerNode);
     if (this.state !== 'head' && this.state !== 'closing') {
       if (this.conn) this.dropUpstream();
       this.endRequest('DC');
     }
     this.state = 'closing';
+    // Nothing reaches this session any more: no upstream connection, no deadline, no socket event.
+    if (!this.headsGiven) {
+      this.headsGiven = true;
+      if (spareRequestHeads.length < SPARE_HEADS_MAX) spareRequestHeads.push(this.req);
+      if (spareResponseHeads.length < SPARE_HEADS_MAX) spareResponseHeads.push(this.res);
+    }
   }
 
   private append(chunk: Buffer): void {
@@ -242,10 +268,11 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       this.reqDone = this.reqRemaining === 0;
     } else if (req.bodyKind === 'chunked') {
       // Check the body bytes already here before anything goes upstream.
-      this.reqTracker.reset();
-      this.pendingBody = avail > 0 ? this.reqTracker.feed(this.inBuf as Buffer, this.inStart, this.inEnd) : 0;
-      if (this.reqTracker.error !== undefined) return this.ownAnswer(this.reqTracker.tooLarge ? 413 : 400, 'PR', true);
-      this.reqDone = this.reqTracker.done;
+      const tracker = (this.reqTracker ??= new ChunkedTracker(spec.maxBodyBytes > 0 ? { maxBodyBytes: spec.maxBodyBytes } : {}));
+      tracker.reset();
+      this.pendingBody = avail > 0 ? tracker.feed(this.inBuf as Buffer, this.inStart, this.inEnd) : 0;
+      if (tracker.error !== undefined) return this.ownAnswer(tracker.tooLarge ? 413 : 400, 'PR', true);
+      this.reqDone = tracker.done;
     } else {
       this.reqDone = true;
     }
@@ -394,14 +421,15 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       this.reqRemaining -= n;
       this.reqDone = this.reqRemaining === 0;
     } else {
-      n = this.reqTracker.feed(chunk, 0, chunk.length);
-      if (this.reqTracker.error !== undefined) {
+      const tracker = this.reqTracker as ChunkedTracker;
+      n = tracker.feed(chunk, 0, chunk.length);
+      if (tracker.error !== undefined) {
         this.dropUpstream();
         if (this.resStarted) this.client.destroy();
-        else this.ownAnswer(this.reqTracker.tooLarge ? 413 : 400, 'PR', true);
+        else this.ownAnswer(tracker.tooLarge ? 413 : 400, 'PR', true);
         return;
       }
-      this.reqDone = this.reqTracker.done;
+      this.reqDone = tracker.done;
     }
     this.replayable = false;
     if (n > 0 && !conn.socket.write(n === chunk.length ? chunk : chunk.subarray(0, n))) this.client.pause();
@@ -492,7 +520,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     const req = this.req;
     this.resBodyKind = res.bodyKind;
     this.resRemaining = res.contentLength;
-    if (res.bodyKind === 'chunked') this.resTracker.reset();
+    if (res.bodyKind === 'chunked') (this.resTracker ??= new ChunkedTracker()).reset();
     this.upstreamReusable = res.keepAlive && res.bodyKind !== 'close';
     this.hintMs = keepAliveHintMs(res, buf);
     this.clientKeepAlive = req.keepAlive && !this.clientEnded && !this.draining && res.bodyKind !== 'close' && (res.bodyKind !== 'chunked' || req.version === 11) && this.reqDone;
@@ -539,8 +567,9 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
         return s + n;
       }
       case 'chunked': {
-        const n = this.resTracker.feed(buf, s, e);
-        if (this.resTracker.error !== undefined) this.upstreamReusable = false;
+        const tracker = this.resTracker as ChunkedTracker;
+        const n = tracker.feed(buf, s, e);
+        if (tracker.error !== undefined) this.upstreamReusable = false;
         return s + n;
       }
       case 'close':
@@ -555,7 +584,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       case 'length':
         return this.resRemaining === 0;
       case 'chunked':
-        return this.resTracker.done;
+        return (this.resTracker as ChunkedTracker).done;
       case 'close':
         return false;
     }
@@ -564,7 +593,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   private relayBody(chunk: Buffer, s: number, e: number): void {
     if (this.state === 'closing') return;
     const end = this.bodyBytesIn(chunk, s, e);
-    if (this.resBodyKind === 'chunked' && this.resTracker.error !== undefined) {
+    if (this.resBodyKind === 'chunked' && (this.resTracker as ChunkedTracker).error !== undefined) {
       // A malformed chunked body half-way: the client cannot be told cleanly any more.
       this.dropUpstream();
       this.endRequest('UP');
@@ -756,12 +785,10 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
 
   private closeClient(): void {
     this.state = 'closing';
-    this.deadline = 0;
     this.inStart = this.inEnd;
     this.client.end();
     // A client that does not close its side is not waited for long.
-    this.client.setTimeout(5000);
-    this.client.once('timeout', onLingerTimeout);
+    this.deadline = this.ctx.clock.now() + LINGER_MS;
   }
 
   private dropUpstream(): void {
@@ -791,9 +818,23 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     const spec = this.ctx.spec;
     if (!spec.xForwarded && !spec.forwarded && spec.via === undefined) return '';
     const version = this.req.version === 10 ? '1.0' : '1.1';
-    if (!this.trusted && spec.via === undefined && this.req.host === this.forwardHost && version === this.forwardVersion && this.forwardTail !== '') return this.forwardTail;
-    if (this.trusted || spec.via !== undefined) readIncomingForwarded(this.req, this.headBuf, this.incoming);
-    const tail = forwardedTail({ xForwarded: spec.xForwarded, forwarded: spec.forwarded, via: spec.via }, this.peer, this.req.host, 'http', this.trusted, this.incoming, version);
+    // Without a trusted peer or Via, the tail depends only on the peer, the host and the version.
+    const plain = !this.trusted && spec.via === undefined;
+    if (plain && this.req.host === this.forwardHost && version === this.forwardVersion && this.forwardTail !== '') return this.forwardTail;
+    const last = this.ctx.lastForward;
+    let tail: string;
+    if (plain && last.peer === this.peer && last.host === this.req.host && last.version === version && last.tail !== '') tail = last.tail;
+    else {
+      const incoming = (this.incoming ??= {});
+      if (!plain) readIncomingForwarded(this.req, this.headBuf, incoming);
+      tail = forwardedTail({ xForwarded: spec.xForwarded, forwarded: spec.forwarded, via: spec.via }, this.peer, this.req.host, 'http', this.trusted, incoming, version);
+      if (plain) {
+        last.peer = this.peer;
+        last.host = this.req.host;
+        last.version = version;
+        last.tail = tail;
+      }
+    }
     this.forwardHost = this.req.host;
     this.forwardVersion = version;
     this.forwardTail = tail;
@@ -862,6 +903,9 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
           this.upstreamBroken('RT');
         }
         return;
+      case 'closing':
+        this.client.destroy();
+        return;
       default:
         return;
     }
@@ -912,6 +956,4 @@ function onTunnelIdle(this: Socket): void {
   sessionOf(this).tunnelIdle();
 }
 
-function onLingerTimeout(this: Socket): void {
-  this.destroy();
-}
+
