@@ -15,6 +15,7 @@
 import { connect, type Socket, type TcpNetConnectOpts } from 'node:net';
 import type { Clock } from '../../core/clock.js';
 import type { Backend } from '../../upstream/backend.js';
+import { giveReadBuffer, takeReadBuffer } from '../read-buffers.js';
 
 export interface UpstreamOwner {
   onUpstreamConnect(conn: UpstreamConnection): void;
@@ -48,7 +49,6 @@ export class UpstreamConnection {
   constructor(
     readonly backend: Backend,
     owner: UpstreamOwner,
-    private readonly readBufferBytes: number,
     open: (conn: UpstreamConnection) => Socket,
   ) {
     this.owner = owner;
@@ -61,7 +61,13 @@ export class UpstreamConnection {
   }
 
   /** net's `onread.buffer`: called before the first read and after each one. */
-  readonly nextReadBuffer = (): Buffer => (this.readBuf ??= Buffer.allocUnsafe(this.readBufferBytes));
+  readonly nextReadBuffer = (): Buffer => (this.readBuf ??= takeReadBuffer());
+
+  /** The socket has closed: no read lands in the buffer any more, and no pending write holds it (else it was kept). */
+  giveBackReadBuffer(): void {
+    if (this.readBuf !== undefined) giveReadBuffer(this.readBuf);
+    this.readBuf = undefined;
+  }
 }
 
 export interface IdlePolicy {
@@ -107,7 +113,7 @@ export class UpstreamPool {
       conn.idleTimeoutMs = policy.idleTimeoutMs;
       return conn;
     }
-    const conn = new UpstreamConnection(backend, owner, this.opts.bufferSize, (c) => {
+    const conn = new UpstreamConnection(backend, owner, (c) => {
       const options: TcpNetConnectOpts & { highWaterMark: number } = {
         host: backend.connectHost,
         port: backend.spec.port,
@@ -244,6 +250,7 @@ function onError(this: Socket, err: NodeJS.ErrnoException): void {
 function onClose(this: Socket): void {
   const c = connOf(this);
   c.closed = true;
+  c.giveBackReadBuffer();
   const owner = c.owner;
   c.owner = null;
   owner?.onUpstreamClose(c, c.error);

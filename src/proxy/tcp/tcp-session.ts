@@ -14,6 +14,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Backend } from '../../upstream/backend.js';
 import type { Pool } from '../../upstream/pool.js';
 import { connectFailureCause, type TerminationCode } from '../outcomes.js';
+import { giveReadBuffer, takeReadBuffer } from '../read-buffers.js';
 
 export interface TcpSessionEnd {
   readonly termination: TerminationCode;
@@ -37,8 +38,6 @@ export interface TcpSessionContext {
 
 type Phase = 'connecting' | 'tunnel' | 'done';
 
-/** Size of the buffer backend sockets read into (HAProxy's default buffer is 16 KiB). */
-const READ_BUFFER_BYTES = 64 * 1024;
 
 export class TcpSession {
   private phase: Phase = 'connecting';
@@ -62,7 +61,7 @@ export class TcpSession {
   /**
    * Backend sockets read into this buffer (net's `onread`), skipping a fresh allocation and
    * the stream machinery per read. While a write to the client still references it, the
-   * next read gets a new one.
+   * next read gets another one. Taken from the shared spares, given back at the end.
    */
   private readBuf: Buffer | undefined;
 
@@ -183,7 +182,7 @@ export class TcpSession {
     else client.resume();
   }
 
-  private readonly nextReadBuffer = (): Buffer => (this.readBuf ??= Buffer.allocUnsafe(READ_BUFFER_BYTES));
+  private readonly nextReadBuffer = (): Buffer => (this.readBuf ??= takeReadBuffer());
 
   /** Backend → client, for every read. Returning false pauses the backend socket until the client drains. */
   private readonly onUpstreamRead = (n: number, buf: Buffer): boolean => {
@@ -312,6 +311,12 @@ export class TcpSession {
     if (this.phase === 'done') return;
     const wasTunnel = this.phase === 'tunnel';
     this.phase = 'done';
+    // Every socket is closed or destroyed (no read lands any more), and a buffer still held by
+    // a write was dropped when the write went pending.
+    if (this.readBuf !== undefined) {
+      giveReadBuffer(this.readBuf);
+      this.readBuf = undefined;
+    }
     const backend = this.backend;
     const up = this.upstream;
     if (wasTunnel && backend && up) {
