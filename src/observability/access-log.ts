@@ -2,7 +2,11 @@
  * The access log: one line per request, as JSON or NCSA combined, written without building strings.
  *
  * Lines are encoded byte by byte straight into one of two preallocated Buffers (256 KiB each by
- * default). While one Buffer is being written to the fd with an async write, lines go to the other.
+ * default). While one Buffer is being written to the fd, lines go to the other. A regular file is
+ * written synchronously, as NGINX writes its buffered access log: a write into the page cache
+ * takes tens of µs, while Node 24's async file writes (io_uring) stalled the event loop for
+ * milliseconds (p99 of 10–15 ms on 100 B responses at 50 connections, 3–4 ms with sync writes or
+ * no log). Anything else (a pipe, a terminal) is written with an async write.
  * The current Buffer is handed to the writer when the next line does not fit, when the flush timer
  * fires (every 200 ms, unref'd) or on flush()/close(). If both Buffers are busy (one full, one in
  * flight) a line is dropped and counted: the data path never waits and memory never grows.
@@ -18,7 +22,7 @@
  * can never split or forge a line. A line longer than the Buffer is cut (its strings end in "...")
  * and stays a valid line with every field.
  */
-import { write as fsWrite } from 'node:fs';
+import { fstatSync, write as fsWrite, writeSync } from 'node:fs';
 
 /** One finished request. The caller owns it and reuses it (one per connection); see createAccessRecord. */
 export interface AccessRecord {
@@ -78,7 +82,7 @@ export interface AccessLogOptions {
   readonly clock?: AccessLogClock;
   /** Flush period in ms (default 200; 0 = only when a Buffer fills or on flush()). */
   readonly flushIntervalMs?: number;
-  /** Replaces fs.write (tests). */
+  /** Replaces the default writer (sync for a regular file, fs.write otherwise); for tests. */
   readonly writer?: AccessLogWriter;
   /** Told about write errors other than EAGAIN (the lines of that write are counted in `failed`). */
   readonly onError?: (err: NodeJS.ErrnoException) => void;
@@ -309,6 +313,20 @@ function fsWriter(fd: number, buf: Buffer, len: number, cb: (err: NodeJS.ErrnoEx
   fsWrite(fd, buf, 0, len, null, cb);
 }
 
+/** For a regular file: the write happens now (a throw is taken as a failed write by the caller). */
+function fileWriter(fd: number, buf: Buffer, len: number, cb: (err: NodeJS.ErrnoException | null, written: number) => void): void {
+  cb(null, writeSync(fd, buf, 0, len, null));
+}
+
+/** The writer for `fd`: synchronous for a regular file, async for anything else. */
+export function defaultWriter(fd: number): AccessLogWriter {
+  try {
+    return fstatSync(fd).isFile() ? fileWriter : fsWriter;
+  } catch {
+    return fsWriter;
+  }
+}
+
 export class AccessLog {
   private readonly fd: number;
   private readonly json: boolean;
@@ -356,7 +374,7 @@ export class AccessLog {
     this.json = opts.format === 'json';
     this.cap = Math.max(MIN_BUFFER, Math.floor(opts.bufferSize ?? DEFAULT_BUFFER));
     this.clock = opts.clock ?? { nowMs: Date.now };
-    this.writer = opts.writer ?? fsWriter;
+    this.writer = opts.writer ?? defaultWriter(opts.fd);
     this.onError = opts.onError;
     this.bufA = Buffer.allocUnsafeSlow(this.cap);
     this.bufB = Buffer.allocUnsafeSlow(this.cap);

@@ -42,6 +42,8 @@ interface Compiled<T> {
 }
 
 const NO_HEADERS: readonly RouteHeaderMatch[] = [];
+const MISS_HOST = Object.freeze({ matched: false, miss: 'host' } as const);
+const MISS_ROUTE = Object.freeze({ matched: false, miss: 'route' } as const);
 
 function byPriority<T>(a: Compiled<T>, b: Compiled<T>): number {
   return b.prefix.length - a.prefix.length || b.headers.length - a.headers.length || a.index - b.index;
@@ -66,8 +68,11 @@ export class RouteTable<T> {
   /** Wildcards as [".example.com", routes], longest suffix first. */
   private readonly wildcards: [string, Compiled<T>[]][] = [];
   private readonly anyHost: Compiled<T>[] = [];
+  /** How many routes the table holds. */
+  readonly size: number;
 
   constructor(routes: readonly RouteSpec<T>[]) {
+    this.size = routes.length;
     const wild = new Map<string, Compiled<T>[]>();
     routes.forEach((r, index) => {
       const c: Compiled<T> = { index, prefix: r.pathPrefix ?? '', headers: r.headers ?? NO_HEADERS, target: r.target };
@@ -106,7 +111,7 @@ export class RouteTable<T> {
       const hit = first(this.anyHost, path, header);
       if (hit) return { matched: true, target: hit.target, index: hit.index };
     }
-    return { matched: false, miss: hostKnown ? 'route' : 'host' };
+    return hostKnown ? MISS_ROUTE : MISS_HOST;
   }
 }
 

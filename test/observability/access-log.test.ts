@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import {
   AccessLog,
   createAccessRecord,
+  defaultWriter,
   type AccessLogOptions,
   type AccessLogWriter,
   type AccessRecord,
@@ -424,4 +425,30 @@ void test('a writer that throws counts the lines as failed instead of throwing o
   assert.equal(log.failed, 1);
   assert.equal(log.written, 0);
   assert.equal(errors.length, 1);
+});
+
+void test('a log to a regular file is written synchronously, one to anything else with an async write', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-log-'));
+  const fd = openSync(join(dir, 'access.log'), 'w');
+  const dev = openSync('/dev/null', 'w');
+  try {
+    assert.notEqual(defaultWriter(fd), defaultWriter(dev));
+    const log = new AccessLog({ fd, format: 'json', flushIntervalMs: 0, clock: { nowMs: () => TIME } });
+    log.write(record());
+    void log.flush();
+    // Already in the file when flush() returns: nothing waited for a callback.
+    const text = readFileSync(join(dir, 'access.log'), 'utf8');
+    assert.equal(text.split('\n').filter(Boolean).length, 1);
+    assert.equal((JSON.parse(text) as { status: number }).status, 200);
+    assert.equal(log.written, 1);
+    // A closed fd (fstat fails: the async writer): the failure is counted, nothing throws.
+    const bad = new AccessLog({ fd: 987654, format: 'json', flushIntervalMs: 0, writer: defaultWriter(987654) });
+    bad.write(record());
+    await bad.flush();
+    assert.equal(bad.failed, 1);
+  } finally {
+    closeSync(fd);
+    closeSync(dev);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -84,7 +84,10 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   private pool: Pool | undefined;
   private backend: Backend | undefined;
   private conn: UpstreamConnection | undefined;
-  private readonly tried = new Set<string>();
+  /** Backends tried for this request: how many, the first, and all of them once there is a second. */
+  private triedCount = 0;
+  private triedFirst = '';
+  private tried: Set<string> | undefined;
   private retriesLeft = 0;
   private connectTimedOut = false;
   private freshOnly = false;
@@ -283,22 +286,27 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       const kind = p === internal.health ? 'health' : p === internal.status ? 'status' : p === internal.metrics ? 'metrics' : undefined;
       if (kind !== undefined) return this.internalAnswer(kind);
     }
-    const match = this.ctx.routes.match(req.host, path, this.lookupHeader);
-    const pool = match.matched ? this.ctx.pool(match.target) : this.ctx.defaultPool();
+    // A listener without routes sends everything to its pool: no matching to do.
+    let pool = this.ctx.routes.size === 0 ? this.ctx.defaultPool() : undefined;
     if (pool === undefined) {
-      const status = !match.matched && match.miss === 'host' ? this.ctx.spec.unknownHost : 404;
-      return this.ownAnswer(status, 'NR', req.bodyKind !== 'none' || !req.keepAlive);
+      const match = this.ctx.routes.match(req.host, path, this.lookupHeader);
+      pool = match.matched ? this.ctx.pool(match.target) : this.ctx.defaultPool();
+      if (pool === undefined) {
+        const status = !match.matched && match.miss === 'host' ? this.ctx.spec.unknownHost : 404;
+        return this.ownAnswer(status, 'NR', req.bodyKind !== 'none' || !req.keepAlive);
+      }
     }
     this.pool = pool;
     this.record.pool = pool.name;
     this.upgrading = req.upgrade === 'websocket' && req.method === 'GET';
-    this.tried.clear();
+    this.triedCount = 0;
+    this.tried = undefined;
     this.retriesLeft = pool.spec.http.retries;
     this.replayable = false;
     this.freshOnly = false;
     this.resetResponse();
+    // The client is not paused: bytes it sends meanwhile (a pipelined request) pause it then.
     this.state = 'connect';
-    this.client.pause();
     this.deadline = 0;
     this.attempt();
   }
@@ -325,20 +333,22 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     const sticky = pool.spec.http.stickyCookie;
     let backend: Backend | undefined;
     let token: string | undefined;
-    if (sticky !== undefined && this.tried.size === 0) {
+    if (sticky !== undefined && this.triedCount === 0) {
       token = cookieValue(this.lookupHeader('cookie'), sticky);
       if (token !== undefined) backend = pool.stickyBackend(token);
     }
-    backend ??= pool.pick(this.hashKey(pool), this.tried);
+    backend ??= pool.pick(this.hashKey(pool), this.triedCount === 0 ? undefined : (this.tried ??= new Set([this.triedFirst])));
     if (sticky !== undefined && backend !== undefined) {
       const want = stickyToken(backend.id);
       this.setCookie = want === token ? '' : `set-cookie: ${sticky}=${want}; Path=/; HttpOnly; SameSite=Lax\r\n`;
     }
     if (backend === undefined) {
-      if (this.tried.size === 0) return this.ownAnswer(503, 'UH', !this.reqDone);
+      if (this.triedCount === 0) return this.ownAnswer(503, 'UH', !this.reqDone);
       return this.ownAnswer(this.connectTimedOut ? 504 : 502, this.connectTimedOut ? 'UT' : 'UF', !this.reqDone);
     }
-    this.tried.add(backend.id);
+    if (this.triedCount === 0) this.triedFirst = backend.id;
+    else (this.tried ??= new Set([this.triedFirst])).add(backend.id);
+    this.triedCount++;
     this.useBackend(backend);
   }
 
@@ -362,8 +372,8 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     this.record.attempts++;
     this.record.backend = backend.id;
     this.connectTimedOut = false;
-    const policy = { maxIdlePerBackend: pool.spec.http.maxIdleConnections, idleTimeoutMs: pool.spec.http.idleTimeoutMs };
-    const conn = this.ctx.upstreams.acquire(backend, this, pool.spec.connectTimeoutMs, policy, this.freshOnly);
+    const http = pool.spec.http;
+    const conn = this.ctx.upstreams.acquire(backend, this, pool.spec.connectTimeoutMs, http.maxIdleConnections, http.idleTimeoutMs, this.freshOnly);
     this.conn = conn;
     if (conn.connected) this.sendRequest();
   }
@@ -388,10 +398,13 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       this.replayable = this.reqDone && IDEMPOTENT.has(req.method) && (this.sentBody === undefined || this.sentBody.length <= this.ctx.bufferSize);
     }
     const s = conn.socket;
-    s.cork();
-    s.write(this.sentHead);
-    if (this.sentBody !== undefined) s.write(this.sentBody);
-    s.uncork();
+    if (this.sentBody === undefined) s.write(this.sentHead);
+    else {
+      s.cork();
+      s.write(this.sentHead);
+      s.write(this.sentBody);
+      s.uncork();
+    }
     const now = this.ctx.clock.now();
     this.sentAt = now;
     if (this.reqDone) {
@@ -657,7 +670,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     if (this.state === 'closing') return;
     if (!conn.connected) {
       pool.reportConnectFailure(backend, connectFailureCause(err, this.connectTimedOut, pool.spec.connectTimeoutMs));
-      if (this.tried.size < pool.spec.failoverAttempts) this.attempt();
+      if (this.triedCount < pool.spec.failoverAttempts) this.attempt();
       else this.ownAnswer(this.connectTimedOut ? 504 : 502, this.connectTimedOut ? 'UT' : 'UF', !this.reqDone);
       return;
     }

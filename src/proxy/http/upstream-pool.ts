@@ -96,9 +96,17 @@ export class UpstreamPool {
   /**
    * A connection to `backend` for `owner`: an idle one if any is still fit (unless `fresh`),
    * else a new one. A new one reports `onUpstreamConnect` when connected; a reused one is
-   * ready at once.
+   * ready at once. `maxIdle` and `idleTimeoutMs` are the idle limits of the backend's pool
+   * (the pool-wide defaults when not given), applied when the connection is released.
    */
-  acquire(backend: Backend, owner: UpstreamOwner, connectTimeoutMs: number, policy: IdlePolicy = this.opts, fresh = false): UpstreamConnection {
+  acquire(
+    backend: Backend,
+    owner: UpstreamOwner,
+    connectTimeoutMs: number,
+    maxIdle = this.opts.maxIdlePerBackend,
+    idleTimeoutMs = this.opts.idleTimeoutMs,
+    fresh = false,
+  ): UpstreamConnection {
     const stack = fresh ? undefined : this.idle.get(backend);
     const now = this.opts.clock.now();
     while (stack && stack.length > 0) {
@@ -109,8 +117,8 @@ export class UpstreamPool {
         continue;
       }
       conn.owner = owner;
-      conn.maxIdle = policy.maxIdlePerBackend;
-      conn.idleTimeoutMs = policy.idleTimeoutMs;
+      conn.maxIdle = maxIdle;
+      conn.idleTimeoutMs = idleTimeoutMs;
       return conn;
     }
     const conn = new UpstreamConnection(backend, owner, (c) => {
@@ -125,8 +133,8 @@ export class UpstreamPool {
       s[kConn] = c;
       return s;
     });
-    conn.maxIdle = policy.maxIdlePerBackend;
-    conn.idleTimeoutMs = policy.idleTimeoutMs;
+    conn.maxIdle = maxIdle;
+    conn.idleTimeoutMs = idleTimeoutMs;
     const socket = conn.socket;
     socket.setTimeout(connectTimeoutMs);
     socket.on('connect', onConnect);
