@@ -3,7 +3,8 @@
 # Switchyard's cost per `ab` connection is Node's own. Behind one nginx (an 18 KiB body), each
 # target in turn (order rotated every repetition) takes `ab -c 10 -n REQUESTS` (HTTP/1.0, a new
 # connection per request) on CPU 0 while it runs alone on CPU 1; prints its CPU µs per connection
-# (all threads, from /proc) and the ratio to HAProxy in the same repetition, then medians.
+# (all threads, from /proc), ab's p99 in ms, and the ratio to HAProxy in the same repetition,
+# then medians.
 #
 #   bash bench/floor.sh            # needs haproxy, nginx, ab (bench/run.sh installs them)
 #   NODE24=/path/to/node24 REPS=3 REQUESTS=20000 bash bench/floor.sh
@@ -94,7 +95,7 @@ list=($targets)
 for rep in $(seq 1 "$reps"); do
   n=${#list[@]}
   order=("${list[@]:$(( (rep - 1) % n ))}" "${list[@]:0:$(( (rep - 1) % n ))}")
-  declare -A us=()
+  declare -A us=() p99=()
   for t in "${order[@]}"; do
     t0=$(cpu_ticks "${pid[$t]}")
     out=$(taskset -c 0 ab -c 10 -n "$requests" "http://127.0.0.1:${port[$t]}/18k" 2>&1)
@@ -102,12 +103,13 @@ for rep in $(seq 1 "$reps"); do
     done_=$(echo "$out" | awk '/Complete requests/ {print $3}')
     failed=$(echo "$out" | awk '/Failed requests/ {print $3}')
     us[$t]=$(( (t1 - t0) * 1000000 / hz / done_ ))
+    p99[$t]=$(echo "$out" | awk '$1 == "99%" {print $2}')
     [[ $failed == 0 ]] || echo "# $t rep$rep: $failed failed requests" >&2
   done
   line="rep$rep:"
   for t in $targets; do
     r=$(awk -v a="${us[$t]}" -v b="${us[haproxy]}" 'BEGIN{printf "%.2f", a/b}')
-    line+=" $t ${us[$t]} µs (${r}×)"
+    line+=" $t ${us[$t]} µs (${r}×, p99 ${p99[$t]} ms)"
     all[$t]+="$r "
   done
   echo "$line"
