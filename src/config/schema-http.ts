@@ -84,7 +84,7 @@ export const HttpListenerSchema = z
       .enum(['off', 'json', 'combined'])
       .default('off')
       .meta({ description: 'An access log line per request, to `accessLogFile`: JSON, or NCSA combined.', examples: ['json'] }),
-    accessLogFile: z.string().min(1).default('-').meta({ description: 'Where access log lines go: a file path (appended to), or "-" for standard output.', examples: ['/var/log/switchyard/access.log'] }),
+    accessLogFile: z.string().min(1).default('-').meta({ description: 'Where access log lines go: a file path (appended to), or "-" for standard output. A file is written in blocks of up to 256 KiB by the balancer itself, synchronously, as NGINX writes its buffered log: keep it on a local disk. Standard output is written asynchronously.', examples: ['/var/log/switchyard/access.log'] }),
   })
   .meta({ description: 'HTTP settings of a listener (protocol: http).', examples: [{ maxBodySize: '10MiB', trustedProxies: ['10.0.0.0/8'] }] });
 
