@@ -14,7 +14,7 @@ import { Backend } from '../upstream/backend.js';
 import { poolSnapshot, type PoolSnapshot } from '../upstream/snapshot.js';
 import type { UpstreamEvent } from '../upstream/events.js';
 import { Listener, type BoundAddress } from '../listeners/listener.js';
-import { TcpSession, type TcpSessionEnd } from '../proxy/tcp/tcp-session.js';
+import { TcpSession, type TcpSessionContext, type TcpSessionEnd } from '../proxy/tcp/tcp-session.js';
 import { HttpSession } from '../proxy/http/http-session.js';
 import { UpstreamPool } from '../proxy/http/upstream-pool.js';
 import { DeadlineTicker } from '../proxy/http/deadlines.js';
@@ -89,6 +89,8 @@ interface ListenerRuntime {
   activePool: string | undefined;
   /** Open sessions (a list, not a Set: see core/live-list.ts). */
   readonly sessions: LiveList<Session>;
+  /** Shared by the listener's TCP sessions (made at its first connection). */
+  tcp?: TcpSessionContext;
   readonly terminations: Record<TerminationCode, number>;
   http: HttpListenerRuntime | undefined;
 }
@@ -415,20 +417,29 @@ export class Balancer {
       socket.on('close', () => rt.sessions.delete(node));
       return;
     }
-    let node: LiveNode<Session> | undefined;
-    let ended = false;
-    const session = new TcpSession(socket, {
+    const session = new TcpSession(socket, (rt.tcp ??= this.tcpContext(rt)));
+    // undefined: open, not listed yet; null: ended already.
+    if (session.listNode === undefined) session.listNode = rt.sessions.add(session);
+  }
+
+  /** What the TCP sessions of a listener share: made at its first connection, reading settings live. */
+  private tcpContext(rt: ListenerRuntime): TcpSessionContext {
+    const bufferSize = (): number => this.config.bufferSize;
+    return {
       clock: this.clock,
       activePool: () => this.pool(rt.activePool ?? ''),
-      idleTimeoutMs: rt.spec.idleTimeoutMs,
-      bufferSize: this.config.bufferSize,
-      onEnd: (end) => {
-        ended = true;
-        if (node) rt.sessions.delete(node);
+      get idleTimeoutMs() {
+        return rt.spec.idleTimeoutMs;
+      },
+      get bufferSize() {
+        return bufferSize();
+      },
+      onEnd: (end, session) => {
+        if (session.listNode !== undefined && session.listNode !== null) rt.sessions.delete(session.listNode as LiveNode<Session>);
+        session.listNode = null;
         this.onSessionEnd(rt, end);
       },
-    });
-    if (!ended) node = rt.sessions.add(session);
+    };
   }
 
   private onSessionEnd(rt: ListenerRuntime, end: TcpSessionEnd): void {

@@ -8,6 +8,9 @@
  * With `retryOnEmptyResponse`, what the client sent (while it fits in the buffer size) is
  * kept until the backend answers; if the backend closes or resets without answering, it
  * is replayed to the next backend (HAProxy's `retry-on empty-response`).
+ *
+ * Socket events reach module-level handlers that find the session on the socket: no closure is
+ * made per connection (a new TCP connection is the common case, and each closure is garbage).
  */
 import { connect, type Socket, type TcpNetConnectOpts } from 'node:net';
 import type { Clock } from '../../core/clock.js';
@@ -27,14 +30,19 @@ export interface TcpSessionEnd {
   readonly durationMs: number;
 }
 
+/** What the sessions of one TCP listener share (one object per listener, not per connection). */
 export interface TcpSessionContext {
   readonly clock: Clock;
   /** The pool receiving new connections now (read once per connection). */
   activePool(): Pool;
+  /** Read when a connection's tunnel starts. */
   readonly idleTimeoutMs: number;
   readonly bufferSize: number;
-  onEnd(end: TcpSessionEnd): void;
+  onEnd(end: TcpSessionEnd, session: TcpSession): void;
 }
+
+const kSession = Symbol('switchyard.tcp');
+type TaggedSocket = Socket & { [kSession]?: TcpSession };
 
 type Phase = 'connecting' | 'tunnel' | 'done';
 
@@ -65,17 +73,19 @@ export class TcpSession {
    */
   private readBuf: Buffer | undefined;
 
+  /** Where the owner keeps this session in its list of open ones. */
+  listNode: unknown;
+
   constructor(
     private readonly client: Socket,
     private readonly ctx: TcpSessionContext,
   ) {
+    (client as TaggedSocket)[kSession] = this;
     this.startedAt = ctx.clock.now();
     this.pool = ctx.activePool();
     this.holdLimit = this.pool.spec.retryOnEmptyResponse ? ctx.bufferSize : 0;
-    client.on('error', () => {
-      // The 'close' that follows decides the outcome.
-    });
-    client.on('close', (hadError: boolean) => this.onClientClose(hadError));
+    client.on('error', ignoreError);
+    client.on('close', onClientClose);
     this.attempt();
   }
 
@@ -111,25 +121,55 @@ export class TcpSession {
       noDelay: true,
       // Accepted at run time (passed on to the stream) though missing from @types/node.
       highWaterMark: this.ctx.bufferSize,
-      onread: { buffer: this.nextReadBuffer, callback: this.onUpstreamRead },
+      onread: { buffer: this.nextReadBuffer, callback: onUpstreamRead },
     };
-    const up = connect(opts);
+    const up = connect(opts) as TaggedSocket;
+    up[kSession] = this;
     this.upstream = up;
     up.setTimeout(this.pool.spec.connectTimeoutMs);
-    up.on('timeout', () => {
-      // Only armed while connecting; the idle timeout lives on the client socket.
-      this.connectTimedOut = true;
-      up.destroy();
-    });
-    up.on('error', (err: NodeJS.ErrnoException) => {
-      if (this.phase === 'connecting') this.connectFailed(up, backend, err);
-    });
-    up.once('connect', () => this.connected(up, backend));
-    up.on('close', (hadError: boolean) => {
-      if (this.upstream !== up) return;
-      if (this.phase === 'connecting') this.connectFailed(up, backend, undefined);
-      else if (this.phase === 'tunnel') this.onUpstreamClose(up, backend, hadError);
-    });
+    up.on('timeout', onUpstreamTimeout);
+    up.on('error', onUpstreamError);
+    up.once('connect', onUpstreamConnect);
+    up.on('close', onUpstreamClose);
+    up.on('end', onUpstreamEnd);
+    up.on('drain', onUpstreamDrain);
+  }
+
+  // ---- backend socket events (module-level handlers below pass only the current socket's) ----
+
+  /** @internal */
+  upstreamTimeout(up: Socket): void {
+    // Only armed while connecting; the idle timeout lives on the client socket.
+    this.connectTimedOut = true;
+    up.destroy();
+  }
+
+  /** @internal */
+  upstreamError(up: Socket, err: NodeJS.ErrnoException): void {
+    if (this.phase === 'connecting') this.connectFailed(up, this.backend as Backend, err);
+  }
+
+  /** @internal */
+  upstreamConnect(up: Socket): void {
+    this.connected(up, this.backend as Backend);
+  }
+
+  /** @internal */
+  upstreamClose(up: Socket, hadError: boolean): void {
+    if (this.phase === 'connecting') this.connectFailed(up, this.backend as Backend, undefined);
+    else if (this.phase === 'tunnel') this.onUpstreamClose(up, this.backend as Backend, hadError);
+  }
+
+  /** @internal */
+  upstreamEnd(up: Socket): void {
+    if (this.phase !== 'tunnel') return;
+    if (this.replayable(true)) this.failOverUnanswered(up, this.backend as Backend);
+    else this.client.end();
+  }
+
+  /** @internal */
+  upstreamDrain(): void {
+    this.client.resume();
   }
 
   private connectFailed(up: Socket, backend: Backend, err: NodeJS.ErrnoException | undefined): void {
@@ -169,14 +209,7 @@ export class TcpSession {
     if (backend.failureStreak) this.pool.reportOutcome(backend, 'success');
     const client = this.client;
     if (!this.clientWired) this.wireClient();
-    // Backend → client goes through onUpstreamRead.
-    up.on('end', () => {
-      if (this.replayable(true)) this.failOverUnanswered(up, backend);
-      else client.end();
-    });
-    up.on('drain', () => {
-      client.resume();
-    });
+    // Backend → client goes through upstreamRead.
     if (this.held) for (const chunk of this.held) up.write(chunk);
     if (this.clientEnded) up.end();
     else client.resume();
@@ -184,9 +217,14 @@ export class TcpSession {
 
   private readonly nextReadBuffer = (): Buffer => (this.readBuf ??= takeReadBuffer());
 
-  /** Backend → client, for every read. Returning false pauses the backend socket until the client drains. */
-  private readonly onUpstreamRead = (n: number, buf: Buffer): boolean => {
-    if (this.phase !== 'tunnel') return false;
+  /** @internal Whether `s` is the backend socket in use (not one left behind by a failover). */
+  isCurrentUpstream(s: Socket): boolean {
+    return this.upstream === s;
+  }
+
+  /** @internal Backend → client, for every read. Returning false pauses the backend socket until the client drains. */
+  upstreamRead(up: Socket, n: number, buf: Buffer): boolean {
+    if (this.phase !== 'tunnel' || up !== this.upstream) return false;
     // The first byte means the backend answered: nothing is replayed after that.
     if (this.held !== undefined) {
       this.held = undefined;
@@ -196,7 +234,7 @@ export class TcpSession {
     const ok = client.write(n === buf.length ? buf : buf.subarray(0, n));
     if (client.writableLength > 0) this.readBuf = undefined;
     return ok;
-  };
+  }
 
   /** Client → backend, wired once: writes go to whichever backend is current, so a replay needs no re-wiring. */
   private wireClient(): void {
@@ -205,35 +243,53 @@ export class TcpSession {
     if (this.ctx.idleTimeoutMs > 0) {
       // Reads and writes in either direction touch the client socket, so one timer covers both.
       client.setTimeout(this.ctx.idleTimeoutMs);
-      client.on('timeout', () => {
-        this.termination ??= 'IT';
-        this.upstream?.destroy();
-        client.destroy();
-      });
+      client.on('timeout', onClientIdle);
     }
-    client.on('drain', () => {
-      this.upstream?.resume();
-    });
-    client.on('data', (chunk: Buffer) => {
-      if (this.held) {
-        if (this.heldBytes + chunk.length <= this.holdLimit) {
-          this.held.push(chunk);
-          this.heldBytes += chunk.length;
-        } else {
-          this.held = undefined;
-        }
-      }
-      const up = this.upstream;
-      if (up && this.phase === 'tunnel' && !up.write(chunk)) client.pause();
-    });
+    client.on('drain', onClientDrain);
+    client.on('data', onClientData);
     // A client may have sent its FIN before the backend connected: its 'end' has then been
     // emitted already (nothing was buffered), and the half-close is passed on at connect.
     if (client.readableEnded) this.clientEnded = true;
-    else
-      client.on('end', () => {
-        this.clientEnded = true;
-        if (this.phase === 'tunnel') this.upstream?.end();
-      });
+    else client.on('end', onClientEnd);
+  }
+
+  // ---- client socket events ----
+
+  /** @internal */
+  clientIdle(): void {
+    this.termination ??= 'IT';
+    this.upstream?.destroy();
+    this.client.destroy();
+  }
+
+  /** @internal */
+  clientDrain(): void {
+    this.upstream?.resume();
+  }
+
+  /** @internal Client → backend: writes go to whichever backend is current, so a replay needs no re-wiring. */
+  clientData(chunk: Buffer): void {
+    if (this.held) {
+      if (this.heldBytes + chunk.length <= this.holdLimit) {
+        this.held.push(chunk);
+        this.heldBytes += chunk.length;
+      } else {
+        this.held = undefined;
+      }
+    }
+    const up = this.upstream;
+    if (up && this.phase === 'tunnel' && !up.write(chunk)) this.client.pause();
+  }
+
+  /** @internal */
+  clientEnd(): void {
+    this.clientEnded = true;
+    if (this.phase === 'tunnel') this.upstream?.end();
+  }
+
+  /** @internal */
+  clientClose(hadError: boolean): void {
+    this.onClientClose(hadError);
   }
 
   private onClientClose(hadError: boolean): void {
@@ -336,6 +392,74 @@ export class TcpSession {
       bytesFromClient: this.client.bytesRead,
       bytesToClient: this.client.bytesWritten,
       durationMs: this.ctx.clock.now() - this.startedAt,
-    });
+    }, this);
   }
+}
+
+function sessionOf(s: Socket): TcpSession {
+  return (s as TaggedSocket)[kSession] as TcpSession;
+}
+
+/** The session whose current backend socket `s` is, or undefined (a socket left behind by a failover). */
+function currentOf(s: Socket): TcpSession | undefined {
+  const session = (s as TaggedSocket)[kSession];
+  return session !== undefined && session.isCurrentUpstream(s) ? session : undefined;
+}
+
+function ignoreError(): void {
+  // The 'close' that follows decides the outcome.
+}
+
+function onClientClose(this: Socket, hadError: boolean): void {
+  sessionOf(this).clientClose(hadError);
+}
+
+function onClientIdle(this: Socket): void {
+  sessionOf(this).clientIdle();
+}
+
+function onClientDrain(this: Socket): void {
+  sessionOf(this).clientDrain();
+}
+
+function onClientData(this: Socket, chunk: Buffer): void {
+  sessionOf(this).clientData(chunk);
+}
+
+function onClientEnd(this: Socket): void {
+  sessionOf(this).clientEnd();
+}
+
+function onUpstreamTimeout(this: Socket): void {
+  const s = currentOf(this);
+  if (s) s.upstreamTimeout(this);
+  else this.destroy();
+}
+
+function onUpstreamError(this: Socket, err: NodeJS.ErrnoException): void {
+  currentOf(this)?.upstreamError(this, err);
+}
+
+function onUpstreamConnect(this: Socket): void {
+  const s = currentOf(this);
+  if (s) s.upstreamConnect(this);
+  else this.destroy();
+}
+
+function onUpstreamClose(this: Socket, hadError: boolean): void {
+  currentOf(this)?.upstreamClose(this, hadError);
+}
+
+function onUpstreamEnd(this: Socket): void {
+  currentOf(this)?.upstreamEnd(this);
+}
+
+function onUpstreamDrain(this: Socket): void {
+  currentOf(this)?.upstreamDrain();
+}
+
+/** net's `onread.callback`, with the backend socket as `this`. */
+function onUpstreamRead(this: Socket, n: number, buf: Buffer): boolean {
+  const s = currentOf(this);
+  return s !== undefined && s.upstreamRead(this, n, buf);
 }
