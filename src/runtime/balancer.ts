@@ -435,7 +435,7 @@ export class Balancer {
         return bufferSize();
       },
       onEnd: (end, session) => {
-        if (session.listNode !== undefined && session.listNode !== null) rt.sessions.delete(session.listNode as LiveNode<Session>);
+        if (session.listNode) rt.sessions.delete(session.listNode as LiveNode<Session>);
         session.listNode = null;
         this.onSessionEnd(rt, end);
       },

@@ -289,10 +289,6 @@ export class TcpSession {
 
   /** @internal */
   clientClose(hadError: boolean): void {
-    this.onClientClose(hadError);
-  }
-
-  private onClientClose(hadError: boolean): void {
     if (this.phase === 'connecting') {
       this.termination ??= 'DC';
       const up = this.upstream;
