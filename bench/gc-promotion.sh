@@ -8,7 +8,9 @@
 #   bash bench/gc-promotion.sh                 # needs nginx and ab (bench/run.sh installs them)
 #   NODE24=/path/to/node24 REQUESTS=40000 NODE_FLAGS="--max-semi-space-size=1" bash bench/gc-promotion.sh
 #
-# Targets: node-pipe@20/@24 (lib/node-pipe-proxy.cjs: net + pipe(), nothing else), and
+# Targets: node-answer@20/@24 (lib/node-answer.cjs: a server that answers every connection
+# with a fixed response, no backend), node-pipe@20/@24 (lib/node-pipe-proxy.cjs: net + pipe(),
+# nothing else), and
 # switchyard-l4 / switchyard-l7 @20/@24 (a TCP listener; an HTTP listener with its defaults,
 # access log off). A connection that lives about a millisecond should die young: promoted bytes
 # per connection near zero mean it did, and a connection's whole object graph (about 1.5-3 KB)
@@ -52,10 +54,11 @@ printf '%-18s %10s %10s %6s %14s %10s\n' '' 'B/conn' '' '' 'µs/conn' 'ms'
 i=1
 for v in $versions; do
   nb=$node20; [[ $v == 24 ]] && nb=$node24
-  for kind in node-pipe switchyard-l4 switchyard-l7; do
+  for kind in node-answer node-pipe switchyard-l4 switchyard-l7; do
     t="$kind@$v" port=$((base + i)); i=$((i + 1))
     log="$work/logs/$t.log"
     case $kind in
+      node-answer) cmd=("$here/lib/node-answer.cjs" "$port") ;;
       node-pipe) cmd=("$here/lib/node-pipe-proxy.cjs" "$port" "127.0.0.1:$base") ;;
       switchyard-l4 | switchyard-l7)
         proto=tcp; [[ $kind == switchyard-l7 ]] && proto=http
