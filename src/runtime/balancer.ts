@@ -402,6 +402,9 @@ export class Balancer {
       onRequestEnd: (code) => {
         rt.terminations[code]++;
       },
+      onSessionClosed: (session) => {
+        if (session.listNode) rt.sessions.delete(session.listNode as LiveNode<Session>);
+      },
     });
   }
 
@@ -413,8 +416,9 @@ export class Balancer {
 
   private onConnection(rt: ListenerRuntime, socket: Socket): void {
     if (rt.http) {
-      const node = rt.sessions.add(new HttpSession(socket, rt.http.ctx));
-      socket.on('close', () => rt.sessions.delete(node));
+      const session = new HttpSession(socket, rt.http.ctx);
+      // undefined: open, not listed yet; null: closed already.
+      if (session.listNode === undefined) session.listNode = rt.sessions.add(session);
       return;
     }
     const session = new TcpSession(socket, (rt.tcp ??= this.tcpContext(rt)));

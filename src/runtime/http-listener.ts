@@ -10,6 +10,7 @@ import type { Pool } from '../upstream/pool.js';
 import { AccessLog, type AccessRecord } from '../observability/access-log.js';
 import { RequestStats } from '../observability/request-stats.js';
 import type { HttpContext } from '../proxy/http/http-context.js';
+import type { HttpSession } from '../proxy/http/http-session.js';
 import type { UpstreamPool } from '../proxy/http/upstream-pool.js';
 import type { DeadlineTicker } from '../proxy/http/deadlines.js';
 import type { TerminationCode } from '../proxy/outcomes.js';
@@ -22,6 +23,8 @@ export interface HttpListenerDeps {
   activePool(): Pool | undefined;
   pool(name: string): Pool | undefined;
   onRequestEnd(code: TerminationCode): void;
+  /** A session's client socket closed. */
+  onSessionClosed(session: HttpSession): void;
 }
 
 /** Every pool an HTTP listener can send to: its pools (blue/green) and its routes' pools. */
@@ -106,6 +109,7 @@ export function createHttpListener(spec: ListenerSpec, deps: HttpListenerDeps): 
       accessLog?.write(record);
       deps.onRequestEnd(code);
     },
+    onSessionClosed: (session) => deps.onSessionClosed(session),
   };
   return {
     ctx,

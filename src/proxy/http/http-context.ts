@@ -14,6 +14,7 @@ import type { HeadLimits } from './codec/head-result.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import type { DeadlineTicker } from './deadlines.js';
 import type { TerminationCode } from '../outcomes.js';
+import type { HttpSession } from './http-session.js';
 
 export interface HttpContext {
   readonly clock: Clock;
@@ -42,4 +43,6 @@ export interface HttpContext {
   internalAnswer(kind: 'health' | 'status' | 'metrics'): { readonly status: 200 | 503; readonly body: string };
   /** Called once per finished request (or refused connection-level error). */
   onRequestEnd(termination: TerminationCode, record: AccessRecord): void;
+  /** Called once when a session's client socket has closed (the owner forgets the session). */
+  onSessionClosed(session: HttpSession): void;
 }

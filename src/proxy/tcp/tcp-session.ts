@@ -42,7 +42,7 @@ export interface TcpSessionContext {
 }
 
 const kSession = Symbol('switchyard.tcp');
-type TaggedSocket = Socket & { [kSession]?: TcpSession };
+type TaggedSocket = Socket & { [kSession]?: TcpSession | undefined };
 
 type Phase = 'connecting' | 'tunnel' | 'done';
 
@@ -177,6 +177,7 @@ export class TcpSession {
     this.upstream = undefined;
     this.backend = undefined;
     backend.active--;
+    forget(up);
     up.destroy();
     if (this.client.destroyed) {
       // The client left while we were connecting; nothing more to try.
@@ -215,7 +216,14 @@ export class TcpSession {
     else client.resume();
   }
 
-  private readonly nextReadBuffer = (): Buffer => (this.readBuf ??= takeReadBuffer());
+  /** What the backend sockets' buffer callback reaches this session by: cleared when the session ends. */
+  private readonly bufferRef: { session: TcpSession | undefined } = { session: this };
+  private readonly nextReadBuffer = readBufferSource(this.bufferRef);
+
+  /** @internal The buffer the next backend read goes into. */
+  readBuffer(): Buffer {
+    return (this.readBuf ??= takeReadBuffer());
+  }
 
   /** @internal Whether `s` is the backend socket in use (not one left behind by a failover). */
   isCurrentUpstream(s: Socket): boolean {
@@ -294,6 +302,7 @@ export class TcpSession {
       const up = this.upstream;
       if (up) {
         this.upstream = undefined;
+        forget(up);
         up.destroy();
         if (this.backend) this.backend.active--;
         this.backend = undefined;
@@ -349,6 +358,7 @@ export class TcpSession {
     this.backend = undefined;
     backend.active--;
     backend.totals.bytesOut += up.bytesWritten;
+    forget(up);
     up.destroy();
     this.pool.reportConnectFailure(backend, this.heldBytes > 0 ? 'closed by the backend before it answered' : 'reset by the backend before any byte was exchanged');
     this.retryOrGiveUp();
@@ -363,6 +373,12 @@ export class TcpSession {
     if (this.phase === 'done') return;
     const wasTunnel = this.phase === 'tunnel';
     this.phase = 'done';
+    // Closed sockets no longer lead here. Node keeps a closed socket reachable for a while (it is
+    // promoted out of V8's young generation under new-connection load), and everything it still
+    // references goes with it (bench/gc-promotion.sh).
+    forget(this.client);
+    if (this.upstream) forget(this.upstream);
+    this.bufferRef.session = undefined;
     // Every socket is closed or destroyed (no read lands any more), and a buffer still held by
     // a write was dropped when the write went pending.
     if (this.readBuf !== undefined) {
@@ -392,8 +408,19 @@ export class TcpSession {
   }
 }
 
-function sessionOf(s: Socket): TcpSession {
-  return (s as TaggedSocket)[kSession] as TcpSession;
+/** The client socket's session; undefined once the session ended (a 'close' may still follow). */
+function sessionOf(s: Socket): TcpSession | undefined {
+  return (s as TaggedSocket)[kSession];
+}
+
+/** The socket no longer leads to its session (a backend socket given up, or the session ended). */
+function forget(s: Socket): void {
+  (s as TaggedSocket)[kSession] = undefined;
+}
+
+/** net's `onread.buffer` for a session's backend sockets, reaching the session through `ref`. */
+function readBufferSource(ref: { session: TcpSession | undefined }): () => Buffer {
+  return () => ref.session?.readBuffer() ?? takeReadBuffer();
 }
 
 /** The session whose current backend socket `s` is, or undefined (a socket left behind by a failover). */
@@ -407,23 +434,23 @@ function ignoreError(): void {
 }
 
 function onClientClose(this: Socket, hadError: boolean): void {
-  sessionOf(this).clientClose(hadError);
+  sessionOf(this)?.clientClose(hadError);
 }
 
 function onClientIdle(this: Socket): void {
-  sessionOf(this).clientIdle();
+  sessionOf(this)?.clientIdle();
 }
 
 function onClientDrain(this: Socket): void {
-  sessionOf(this).clientDrain();
+  sessionOf(this)?.clientDrain();
 }
 
 function onClientData(this: Socket, chunk: Buffer): void {
-  sessionOf(this).clientData(chunk);
+  sessionOf(this)?.clientData(chunk);
 }
 
 function onClientEnd(this: Socket): void {
-  sessionOf(this).clientEnd();
+  sessionOf(this)?.clientEnd();
 }
 
 function onUpstreamTimeout(this: Socket): void {
