@@ -21,6 +21,8 @@ Commands:
   run -c FILE          Start the balancer with a YAML or JSON config
                          --log-level LEVEL   trace, debug, info, warn, error, fatal or silent
                          -v, --verbose       same as --log-level debug
+                         --watch             reload the config file when it changes
+                         --watch-interval T  how often to look at it (default 1s)
   check -c FILE        Validate a config: every problem with file:line:column, exit 1 if any
   import FILE [-o OUT] Convert a txLoadBalancer, PythonDirector, PumpkinLB or mini-load-balancer config
   schema               Print the config's JSON Schema (switchyard schema > switchyard.schema.json)

@@ -230,13 +230,18 @@ function readReason(err: unknown): string {
   return 'unknown error';
 }
 
-/** Reads and validates a config file. A missing or unreadable file is one issue, never a throw. */
-export async function loadConfigFile(file: string): Promise<ValidateResult> {
-  let text: string;
+/** Reads a config file's text; a missing or unreadable file is one issue naming why, never a throw. */
+export async function readConfigFile(file: string): Promise<{ readonly ok: true; readonly text: string } | { readonly ok: false; readonly issues: ConfigIssue[] }> {
   try {
-    text = await readFile(file, 'utf8');
+    return { ok: true, text: await readFile(file, 'utf8') };
   } catch (err) {
     return { ok: false, issues: [{ file, path: '', message: `cannot read file: ${readReason(err)}` }] };
   }
-  return parseConfigText(text, file, detectFormat(file, text));
+}
+
+/** Reads and validates a config file. A missing or unreadable file is one issue, never a throw. */
+export async function loadConfigFile(file: string): Promise<ValidateResult> {
+  const read = await readConfigFile(file);
+  if (!read.ok) return read;
+  return parseConfigText(read.text, file, detectFormat(file, read.text));
 }

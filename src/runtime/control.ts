@@ -31,6 +31,8 @@ export interface ControlOptions {
   readonly input: unknown;
   /** The config file, when there is one (persist and reload need it). */
   readonly file?: string | undefined;
+  /** The file's text that `input` was read from (`reloadIfChanged` compares the file with it). */
+  readonly text?: string | undefined;
   readonly version: string;
   readonly metrics: () => Promise<string>;
 }
@@ -76,12 +78,20 @@ export interface ControlledBalancer {
 export class BalancerControl implements ControlPlane {
   private input: unknown;
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The config file's text as the running configuration last matched it: read at start or by a
+   * reload, or written by a persisted change. Undefined when unknown.
+   */
+  private fileText: string | undefined;
+  /** The last text a `reloadIfChanged` was refused for (not tried again until the file changes). */
+  private refusedText: string | undefined;
 
   constructor(
     private readonly balancer: ControlledBalancer,
     private readonly opts: ControlOptions,
   ) {
     this.input = cloneData(opts.input);
+    this.fileText = opts.text;
   }
 
   status(): StatusView {
@@ -205,17 +215,42 @@ export class BalancerControl implements ControlPlane {
   }
 
   reload(): Promise<ChangeResult> {
+    return this.serial(async () => this.reloadText(await this.readFileText()));
+  }
+
+  /**
+   * Loads `text`, the config file's text as just read, if it differs from what the running
+   * configuration came from (a change written back by this control plane is not a difference)
+   * and from the text last refused; undefined when there was nothing new to load. What
+   * watching the file calls.
+   */
+  reloadIfNew(text: string): Promise<ChangeResult | undefined> {
     return this.serial(async () => {
-      const file = this.requireFile('reload');
-      let text: string;
+      if (text === this.fileText || text === this.refusedText) return undefined;
       try {
-        text = await readFile(file, 'utf8');
+        return await this.reloadText(text);
       } catch (err) {
-        throw invalid([{ file, path: '', message: `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
+        this.refusedText = text;
+        throw err;
       }
-      const next = readConfigText(text, file);
-      return { ...(await this.install(next.input, next.config)), persisted: false };
     });
+  }
+
+  private async readFileText(): Promise<string> {
+    const file = this.requireFile('reload');
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      throw invalid([{ file, path: '', message: `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
+    }
+  }
+
+  private async reloadText(text: string): Promise<ChangeResult> {
+    const next = readConfigText(text, this.requireFile('reload'));
+    const result = await this.install(next.input, next.config);
+    this.fileText = text;
+    this.refusedText = undefined;
+    return { ...result, persisted: false };
   }
 
   async restartWorkers(): Promise<{ restarted: number }> {
@@ -258,13 +293,20 @@ export class BalancerControl implements ControlPlane {
     return this.balancer.config.admin?.persist === true && this.opts.file !== undefined;
   }
 
-  /** Writes the file; a failure is reported in the answer (the change is already live), never thrown. */
+  /**
+   * Writes the file; a failure is reported in the answer (the change is already live), never
+   * thrown. When the file on disk was what the running configuration came from, what is
+   * written becomes that text; when someone had edited it since, the text stays unknown, so
+   * watching the file loads their edit along with the change.
+   */
   private async writeFile(render: (text: string, file: string) => string): Promise<boolean | string> {
     const file = this.opts.file as string;
     try {
       const text = await readFile(file, 'utf8');
       if (importLegacyText(text, file)) return `not written: ${file} is in an older balancer's format; write it out with \`switchyard import ${file} -o switchyard.yaml\` and run from that`;
-      await writeConfigAtomically(file, render(text, file));
+      const next = render(text, file);
+      await writeConfigAtomically(file, next);
+      this.fileText = text === this.fileText ? next : undefined;
       return true;
     } catch (err) {
       return `not written: ${err instanceof Error ? err.message : String(err)}`;

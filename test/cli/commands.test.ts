@@ -84,6 +84,8 @@ void test('usage mistakes exit 2 with one clear line', async () => {
     [['check'], /check: which file\?/],
     [['run'], /run: no config given/],
     [['run', '-c', 'x.yaml', '--log-level', 'loud'], /--log-level: must be one of trace, debug, info, warn, error, fatal, silent, got "loud"/],
+    [['run', '-c', 'x.yaml', '--watch-interval', 'often'], /--watch-interval: must be a duration like "500ms", "5s", "2m" or "1h", got "often"/],
+    [['run', '-c', 'x.yaml', '--watch', '--watch-interval', '5ms'], /--watch-interval: must be from 10ms to 1h, got "5ms"/],
     [['demo-backend', '--port', 'abc'], /demo-backend: --port: must be an integer from 0 to 65535, got "abc"/],
     [['demo', '--port', '99999'], /--port: must be 0–65535, got "99999"/],
   ];

@@ -3,14 +3,15 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { spawnCli, currentRss, assertBoundedGrowth, type Spawned } from '../helpers/cli.js';
 import { tempFile } from '../helpers/files.js';
-import { startServer, echoServer, openConnection, nextData, whenClosed, whenEnded, exchange } from '../helpers/net.js';
+import { startServer, echoServer, nameServer, openConnection, nextData, whenClosed, whenEnded, exchange } from '../helpers/net.js';
+import { writeFileSync } from 'node:fs';
 
 const MB = 1024 * 1024;
 
 /** Starts `switchyard run` on a temporary config; `ports` maps each active pool to its listener's port. */
-async function startCli(yaml: string, listeners = 1): Promise<{ cli: Spawned; port: number; ports: Map<string, number>; cleanup: () => Promise<void> }> {
+async function startCli(yaml: string, listeners = 1, flags: readonly string[] = []): Promise<{ cli: Spawned; port: number; ports: Map<string, number>; file: string; cleanup: () => Promise<void> }> {
   const file = tempFile('switchyard.yaml', yaml);
-  const cli = spawnCli(['run', '-c', file.path]);
+  const cli = spawnCli(['run', '-c', file.path, ...flags]);
   await cli.waitForOutput(new RegExp(Array(listeners).fill('listening on 127\\.0\\.0\\.1:\\d+').join('[^]*')));
   const ports = new Map<string, number>();
   for (const m of (cli.stdout + cli.stderr).matchAll(/listening on 127\.0\.0\.1:(\d+) → pool ([\w.-]+)/g)) ports.set(m[2] ?? '', Number(m[1]));
@@ -18,6 +19,7 @@ async function startCli(yaml: string, listeners = 1): Promise<{ cli: Spawned; po
     cli,
     port: [...ports.values()][0] ?? 0,
     ports,
+    file: file.path,
     cleanup: async () => {
       if (cli.child.exitCode === null && cli.child.signalCode === null) {
         cli.child.kill('SIGKILL');
@@ -111,6 +113,35 @@ pools:
     await cleanup();
     await sink.close();
     await source.close();
+  }
+});
+
+void test('with --watch, an edit of the config file is applied without a signal; a broken one is refused and logged', async () => {
+  const a = await nameServer('a');
+  const b = await nameServer('b');
+  const config = (port: number): string => `
+listeners:
+  l: { bind: "127.0.0.1:0", pool: p }
+pools:
+  p: { backends: ["127.0.0.1:${port}"] }
+`;
+  const { cli, port, file, cleanup } = await startCli(config(a.port), 1, ['--watch', '--watch-interval', '50ms']);
+  try {
+    await cli.waitForOutput(/watching .*switchyard\.yaml for changes/);
+    assert.equal(await exchange(port), 'a');
+    writeFileSync(file, config(b.port).replace('pool: p', 'pool: q'));
+    await cli.waitForOutput(/reload of .* refused; the running configuration is kept/);
+    assert.match(cli.stdout, /"trigger":"watch".*listeners\.l\.pool/);
+    assert.equal(await exchange(port), 'a');
+    writeFileSync(file, config(b.port));
+    await cli.waitForOutput(/reloaded .*: 1 to add, 0 to change, 1 to remove/);
+    assert.equal(await exchange(port), 'b');
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.exited).code, 0);
+  } finally {
+    await cleanup();
+    await a.close();
+    await b.close();
   }
 });
 

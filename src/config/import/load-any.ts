@@ -1,12 +1,11 @@
 /**
  * The entry point for older config files: recognise, convert to Switchyard YAML, validate.
  * `loadAnyConfigFile` reads either kind of file and answers like `loadConfigFile`, plus the
- * notes of what a conversion could not carry over and the format it came from.
+ * notes of what a conversion could not carry over, the format it came from and the text read.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { compareIssues } from '../format-issues.js';
-import { loadConfigFile, parseConfigText, type ValidateResult } from '../load.js';
+import { parseConfigText, readConfigFile, type ValidateResult } from '../load.js';
 import type { ConfigIssue, RuntimeConfig } from '../model.js';
 import { detectLegacyKind, type LegacyKind } from './detect.js';
 import { convertDirectorXml } from './director-xml.js';
@@ -23,6 +22,8 @@ export type AnyLoadResult = ValidateResult & {
   /** The older format the file was converted from; undefined for a Switchyard YAML or JSON file. */
   readonly convertedFrom: LegacyFormat | undefined;
   readonly notes: readonly ImportNote[];
+  /** The text read, undefined when the file could not be read. */
+  readonly text: string | undefined;
 };
 
 const CONVERTERS: Readonly<Record<LegacyKind, (text: string, file: string) => Draft>> = {
@@ -52,18 +53,18 @@ export function importLegacyText(text: string, file: string): ImportResult | und
   return { ok: true, format, yaml, config: checked.config, notes };
 }
 
-/** Reads a Switchyard config, or an older balancer's config converted on the fly. Never throws. */
+/**
+ * Reads a Switchyard config, or an older balancer's config converted on the fly, from one read of
+ * the file (the text it validated comes with the result). Never throws.
+ */
 export async function loadAnyConfigFile(file: string): Promise<AnyLoadResult> {
-  let text: string | undefined;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    text = undefined; // loadConfigFile reports why
-  }
-  const imported = text === undefined ? undefined : importLegacyText(text, file);
-  if (imported === undefined) return { ...(await loadConfigFile(file)), convertedFrom: undefined, notes: [] };
-  if (!imported.ok) return { ok: false, issues: imported.issues, convertedFrom: imported.format, notes: imported.notes };
-  return { ok: true, config: imported.config, convertedFrom: imported.format, notes: imported.notes };
+  const read = await readConfigFile(file);
+  if (!read.ok) return { ...read, convertedFrom: undefined, notes: [], text: undefined };
+  const text = read.text;
+  const imported = importLegacyText(text, file);
+  if (imported === undefined) return { ...parseConfigText(text, file), convertedFrom: undefined, notes: [], text };
+  if (!imported.ok) return { ok: false, issues: imported.issues, convertedFrom: imported.format, notes: imported.notes, text };
+  return { ok: true, config: imported.config, convertedFrom: imported.format, notes: imported.notes, text };
 }
 
 /** The one line `check` and `run` print for a converted file. */

@@ -50,6 +50,7 @@ void test('loadAnyConfigFile reads a legacy file with another extension, and a S
     assert.equal(conversionNotice('balancer.conf', a), 'balancer.conf: converted from PythonDirector XML; write it out with: switchyard import balancer.conf -o switchyard.yaml');
     const b = await loadAnyConfigFile(yaml.path);
     assert.ok(b.ok);
+    assert.equal(b.text, readFileSync(yaml.path, 'utf8'), 'the text validated comes with the result');
     assert.equal(b.convertedFrom, undefined);
     assert.equal(conversionNotice(yaml.path, b), undefined);
   } finally {
@@ -60,5 +61,5 @@ void test('loadAnyConfigFile reads a legacy file with another extension, and a S
 
 void test('loadAnyConfigFile reports a missing file as loadConfigFile does', async () => {
   const r = await loadAnyConfigFile('/nonexistent/switchyard.cfg');
-  assert.deepEqual(r, { ok: false, issues: [{ file: '/nonexistent/switchyard.cfg', path: '', message: 'cannot read file: no such file' }], convertedFrom: undefined, notes: [] });
+  assert.deepEqual(r, { ok: false, issues: [{ file: '/nonexistent/switchyard.cfg', path: '', message: 'cannot read file: no such file' }], convertedFrom: undefined, notes: [], text: undefined });
 });
