@@ -74,7 +74,14 @@ export async function serveControlled(balancer: ServedBalancer, opts: ServeOptio
     process.removeListener('SIGHUP', onHangup);
     if (withWorkers) process.removeListener('SIGUSR2', onRestart);
   };
-  const serving = serveUntilSignal(balancer, log, started, async () => {
+  // The file stops being watched when draining begins: the balancer takes no configuration then.
+  const stopping = {
+    stop: (): Promise<void> => {
+      watch?.close();
+      return balancer.stop();
+    },
+  };
+  const serving = serveUntilSignal(stopping, log, started, async () => {
     removeSignals();
     await admin?.close();
   });

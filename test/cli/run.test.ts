@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { spawnCli, currentRss, assertBoundedGrowth, type Spawned } from '../helpers/cli.js';
 import { tempFile } from '../helpers/files.js';
-import { startServer, echoServer, nameServer, openConnection, nextData, whenClosed, whenEnded, exchange } from '../helpers/net.js';
+import { startServer, echoServer, openConnection, nextData, whenClosed, whenEnded, exchange } from '../helpers/net.js';
 import { writeFileSync } from 'node:fs';
 
 const MB = 1024 * 1024;
@@ -117,13 +117,21 @@ pools:
 });
 
 void test('with --watch, an edit of the config file is applied without a signal; a broken one is refused and logged', async () => {
-  const a = await nameServer('a');
-  const b = await nameServer('b');
+  // Each answers its name and closes when the client has: a connection stays open at will.
+  const named = (name: string): ReturnType<typeof startServer> =>
+    startServer((sock) => {
+      sock.on('error', () => {});
+      sock.on('end', () => sock.end());
+      sock.write(name);
+    });
+  const a = await named('a');
+  const b = await named('b');
   const config = (port: number): string => `
 listeners:
   l: { bind: "127.0.0.1:0", pool: p }
 pools:
   p: { backends: ["127.0.0.1:${port}"] }
+timeouts: { drain: 10s }
 `;
   const { cli, port, file, cleanup } = await startCli(config(a.port), 1, ['--watch', '--watch-interval', '50ms']);
   try {
@@ -136,7 +144,16 @@ pools:
     writeFileSync(file, config(b.port));
     await cli.waitForOutput(/reloaded .*: 1 to add, 0 to change, 1 to remove/);
     assert.equal(await exchange(port), 'b');
+    // Draining (a connection is open): the file is no longer watched.
+    const open = await openConnection(port);
+    assert.equal(await nextData(open), 'b');
     cli.child.kill('SIGTERM');
+    await cli.waitForOutput(/draining/);
+    const reloadsBefore = cli.stdout.split('"event":"reload').length;
+    writeFileSync(file, config(a.port));
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(cli.stdout.split('"event":"reload').length, reloadsBefore, 'nothing reloaded while draining');
+    open.end();
     assert.equal((await cli.exited).code, 0);
   } finally {
     await cleanup();
