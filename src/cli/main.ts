@@ -1,18 +1,12 @@
 /**
  * The `switchyard` command. Dispatches to a subcommand and turns every user mistake into
  * one clear line on stderr and an exit code; no stack trace unless it is a real fault.
+ *
+ * A subcommand's module is loaded when it runs: `run` (and each worker process) does not carry
+ * the load tester, the simulator or the config converters in its heap.
  */
 import { version } from '../core/version.js';
 import { isSwitchyardError } from '../core/errors.js';
-import { checkCommand } from './commands/check.js';
-import { runCommand } from './commands/run.js';
-import { importCommand } from './commands/import.js';
-import { schemaCommand } from './commands/schema.js';
-import { demoCommand, demoBackendCommand } from './commands/demo.js';
-import { loadtestCommand } from './commands/loadtest.js';
-import { simulateCommand } from './commands/simulate.js';
-import { ctlCommand } from './commands/ctl.js';
-import { tokenCommand } from './commands/token.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
 export const USAGE = `Usage: switchyard <command> [options]
@@ -50,25 +44,25 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   try {
     switch (command) {
       case 'run':
-        return await runCommand(rest, io);
+        return await (await import('./commands/run.js')).runCommand(rest, io);
       case 'check':
-        return await checkCommand(rest, io);
+        return await (await import('./commands/check.js')).checkCommand(rest, io);
       case 'import':
-        return await importCommand(rest, io);
+        return await (await import('./commands/import.js')).importCommand(rest, io);
       case 'schema':
-        return schemaCommand(rest, io);
+        return (await import('./commands/schema.js')).schemaCommand(rest, io);
       case 'demo':
-        return await demoCommand(rest, io);
+        return await (await import('./commands/demo.js')).demoCommand(rest, io);
       case 'demo-backend':
-        return await demoBackendCommand(rest, io);
+        return await (await import('./commands/demo.js')).demoBackendCommand(rest, io);
       case 'loadtest':
-        return await loadtestCommand(rest, io);
+        return await (await import('./commands/loadtest.js')).loadtestCommand(rest, io);
       case 'simulate':
-        return await simulateCommand(rest, io);
+        return await (await import('./commands/simulate.js')).simulateCommand(rest, io);
       case 'ctl':
-        return await ctlCommand(rest, io);
+        return await (await import('./commands/ctl.js')).ctlCommand(rest, io);
       case 'token':
-        return tokenCommand(rest, io);
+        return (await import('./commands/token.js')).tokenCommand(rest, io);
       case 'version':
       case '--version':
       case '-V':

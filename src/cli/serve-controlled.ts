@@ -8,7 +8,7 @@
 import { BalancerControl, type ControlledBalancer } from '../runtime/control.js';
 import { watchConfigFile, type ConfigWatch } from '../runtime/config-watch.js';
 import type { ChangeResult } from '../admin/control-plane.js';
-import { startAdmin, type AdminSurfaces } from '../runtime/admin.js';
+import type { AdminSurfaces } from '../runtime/admin.js';
 import { renderPrometheus } from '../observability/metrics.js';
 import { version } from '../core/version.js';
 import type { Logger } from '../observability/logger.js';
@@ -44,7 +44,12 @@ export async function serveControlled(balancer: ServedBalancer, opts: ServeOptio
   const started = (async () => {
     await balancer.start();
     const spec = balancer.config.admin;
-    if (spec) admin = await startAdmin(spec, control, log, () => balancer.config.admin);
+    if (spec) {
+      // Loaded only when there is an admin section (the dashboard, the API, ssh2 and zod's
+      // request schemas are not a data path's business).
+      const { startAdmin } = await import('../runtime/admin.js');
+      admin = await startAdmin(spec, control, log, () => balancer.config.admin);
+    }
     if (opts.watchIntervalMs !== undefined) {
       watch = watchConfigFile({
         file,

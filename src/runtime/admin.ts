@@ -8,7 +8,7 @@ import type { ControlPlane } from '../admin/control-plane.js';
 import type { Logger } from '../observability/logger.js';
 import { startAdminServer } from '../admin/http-api.js';
 import { createDashboard } from '../admin/dashboard/dashboard.js';
-import { startSshConsole } from '../admin/ssh-console.js';
+import type { startSshConsole } from '../admin/ssh-console.js';
 
 export interface AdminSurfaces {
   /** The admin API and dashboard address, e.g. "http://127.0.0.1:9000". */
@@ -23,7 +23,8 @@ export async function startAdmin(spec: AdminSpec, control: ControlPlane, logger:
   const server = await startAdminServer({ spec, control, logger, dashboard: (req, res, ctx) => dashboard.handle(req, res, ctx) });
   let ssh: Awaited<ReturnType<typeof startSshConsole>> | undefined;
   try {
-    if (spec.ssh) ssh = await startSshConsole({ spec, control, logger });
+    // ssh2 is loaded only when the console is configured.
+    if (spec.ssh) ssh = await (await import('../admin/ssh-console.js')).startSshConsole({ spec, control, logger });
   } catch (err) {
     dashboard.close();
     await server.close();

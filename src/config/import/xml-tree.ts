@@ -1,5 +1,15 @@
 /** XML text → a small element tree with line numbers, or the first syntax error with its line and column. */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type * as FastXmlParser from 'fast-xml-parser';
+
+type Fxp = typeof FastXmlParser;
+
+// Loaded on first use: only an older balancer's XML config needs it, and a running balancer's
+// heap is kept small (bench/gc-promotion.sh: a larger heap makes V8 promote closed connections).
+let fxp: Fxp | undefined;
+function xmlParser(): Fxp {
+  return (fxp ??= createRequire(import.meta.url)('fast-xml-parser') as Fxp);
+}
 
 export interface XmlElement {
   readonly name: string;
@@ -13,7 +23,6 @@ export type XmlParseResult = { ok: true; root: XmlElement } | { ok: false; reaso
 
 type RawNode = Record<string, unknown>;
 
-const META = XMLParser.getMetaDataSymbol();
 
 function lineAt(text: string, offset: number | undefined): number | undefined {
   if (offset === undefined) return undefined;
@@ -33,7 +42,7 @@ function toElements(nodes: unknown, text: string): XmlElement[] {
     if (typeof rawAttrs === 'object' && rawAttrs !== null) {
       for (const [k, v] of Object.entries(rawAttrs)) attrs[k] = typeof v === 'string' ? v : String(v);
     }
-    const meta = (node as Record<symbol, { startIndex?: number } | undefined>)[META as symbol];
+    const meta = (node as Record<symbol, { startIndex?: number } | undefined>)[xmlParser().XMLParser.getMetaDataSymbol() as symbol];
     out.push({ name, attrs, children: toElements(node[name], text), line: lineAt(text, meta?.startIndex) });
   }
   return out;
@@ -41,6 +50,7 @@ function toElements(nodes: unknown, text: string): XmlElement[] {
 
 /** Parses `text`; a document needs exactly one root element. */
 export function parseXmlTree(text: string): XmlParseResult {
+  const { XMLParser, XMLValidator } = xmlParser();
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (valid !== true) {
     const { msg, line, col } = valid.err;
