@@ -1,5 +1,6 @@
 /** Spawns the real `switchyard` CLI (bin/switchyard.js) and reads what it prints. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 
@@ -15,8 +16,19 @@ export interface Spawned {
   waitForOutput(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
 }
 
+/** Every CLI process a test file started and that has not exited yet. */
+const running = new Set<ChildProcessWithoutNullStreams>();
+
+// A test that fails or times out before its cleanup must not leave its balancer running (nor keep
+// this file's process alive through the child's pipes): whatever is left is killed at the end.
+after(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export function spawnCli(args: readonly string[], env: Record<string, string> = {}): Spawned {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'pipe' });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const s: Spawned = {
     child,
     stdout: '',
