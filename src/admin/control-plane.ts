@@ -24,6 +24,8 @@ export interface StatusView extends BalancerSnapshot {
   readonly pid: number;
   /** The config file, or null for a config given as an object. */
   readonly configFile: string | null;
+  /** How often the config file is looked at for changes (`run --watch`), or null when it is not watched. */
+  readonly configWatchMs: number | null;
 }
 
 /** A backend to add: "host:port" or the config's object form. */

@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import type { ListenerSnapshot } from '../runtime/balancer.js';
 import type { BackendSnapshot, PoolSnapshot } from '../upstream/snapshot.js';
 import type { ChangeResult, StatusView } from './control-plane.js';
+import { formatDuration } from '../core/units.js';
 
 /** Columns padded to their widest cell; numbers right-aligned. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[], indent = ''): string {
@@ -62,7 +63,7 @@ function poolText(p: PoolSnapshot): string {
 export function statusText(s: StatusView): string {
   const parts = [
     `switchyard ${s.version}  ${s.state}  up ${formatUptime(s.uptimeMs)}  pid ${s.pid}  node ${s.node}`,
-    `config: ${s.configFile ?? '(given as an object)'}`,
+    `config: ${s.configFile ?? '(given as an object)'}${s.configWatchMs == null ? '' : ` (watched for changes every ${formatDuration(s.configWatchMs)})`}`,
     '',
     s.listeners.length === 0 ? 'no listeners' : table(['LISTENER', 'PROTOCOL', 'ADDRESS', 'POOL', 'ACTIVE', 'ACCEPTED', 'REQ/S'], s.listeners.map(listenerRow)),
   ];

@@ -32,7 +32,7 @@ export interface ServeOptions {
 
 export async function serveControlled(balancer: ServedBalancer, opts: ServeOptions): Promise<number> {
   const { file, log } = opts;
-  const control = new BalancerControl(balancer, { input: opts.input, file, text: opts.text, version: version(), metrics: () => renderPrometheus(balancer.snapshot(), { version: version() }) });
+  const control = new BalancerControl(balancer, { input: opts.input, file, text: opts.text, watchIntervalMs: opts.watchIntervalMs, version: version(), metrics: () => renderPrometheus(balancer.snapshot(), { version: version() }) });
   let admin: AdminSurfaces | undefined;
   let watch: ConfigWatch | undefined;
   const reloaded = (how: string, r: ChangeResult): void =>

@@ -31,8 +31,10 @@ export interface ControlOptions {
   readonly input: unknown;
   /** The config file, when there is one (persist and reload need it). */
   readonly file?: string | undefined;
-  /** The file's text that `input` was read from (`reloadIfChanged` compares the file with it). */
+  /** The file's text that `input` was read from (`reloadIfNew` compares the file with it). */
   readonly text?: string | undefined;
+  /** The file is watched, polled this often (reported in the status). */
+  readonly watchIntervalMs?: number | undefined;
   readonly version: string;
   readonly metrics: () => Promise<string>;
 }
@@ -95,7 +97,7 @@ export class BalancerControl implements ControlPlane {
   }
 
   status(): StatusView {
-    return { ...this.balancer.snapshot(), version: this.opts.version, node: process.version, pid: process.pid, configFile: this.opts.file ?? null };
+    return { ...this.balancer.snapshot(), version: this.opts.version, node: process.version, pid: process.pid, configFile: this.opts.file ?? null, configWatchMs: this.opts.watchIntervalMs ?? null };
   }
 
   runningConfig(): unknown {

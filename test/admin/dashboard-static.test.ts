@@ -24,7 +24,7 @@ function fakeControl(): { control: ControlPlane; calls: () => number } {
   let calls = 0;
   const status = (): StatusView => {
     calls++;
-    return { state: 'running', uptimeMs: calls * 1000, listeners: [], pools: [], version: '0.0.0', node: 'v0', pid: 1, configFile: null };
+    return { state: 'running', uptimeMs: calls * 1000, listeners: [], pools: [], version: '0.0.0', node: 'v0', pid: 1, configFile: null, configWatchMs: null };
   };
   return { control: { status } as unknown as ControlPlane, calls: () => calls };
 }

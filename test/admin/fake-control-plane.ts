@@ -24,6 +24,7 @@ export const STATUS = {
   node: 'v20.0.0',
   pid: 4242,
   configFile: '/etc/switchyard/switchyard.yaml',
+  configWatchMs: null,
   state: 'running',
   uptimeMs: 3_723_000,
   listeners: [

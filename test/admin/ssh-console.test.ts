@@ -45,6 +45,7 @@ const STATUS: StatusView = {
   node: 'v20.18.0',
   pid: 4242,
   configFile: '/etc/switchyard.yaml',
+  configWatchMs: null,
   listeners: [
     { name: 'front', protocol: 'tcp', addresses: [{ address: '127.0.0.1', port: 8080, family: 'IPv4' }], pools: ['web'], activePool: 'web', activeConnections: 3, acceptedConnections: 10, rejectedConnections: 0, terminations: {} as StatusView['listeners'][number]['terminations'] },
   ],

@@ -8,6 +8,7 @@ import { Balancer } from '../../src/runtime/balancer.js';
 import { BalancerControl, readConfigText } from '../../src/runtime/control.js';
 import { watchConfigFile, type ConfigWatch } from '../../src/runtime/config-watch.js';
 import type { ChangeResult } from '../../src/admin/control-plane.js';
+import { statusText } from '../../src/admin/result-text.js';
 import { exchange, nameServer, waitFor, type TestServer } from '../helpers/net.js';
 
 
@@ -44,7 +45,7 @@ async function setup(persist = false, intervalMs = 25, readText?: (file: string)
   const read = readConfigText(text, file);
   const lb = new Balancer(read.config);
   await lb.start();
-  const control = new BalancerControl(lb, { input: read.input, file, text, version: '0.0.0-test', metrics: () => Promise.resolve('') });
+  const control = new BalancerControl(lb, { input: read.input, file, text, watchIntervalMs: intervalMs, version: '0.0.0-test', metrics: () => Promise.resolve('') });
   const reloads: ChangeResult[] = [];
   const refusals: string[] = [];
   const unreadable: string[] = [];
@@ -79,6 +80,20 @@ async function setup(persist = false, intervalMs = 25, readText?: (file: string)
 function backendsOf(lb: Balancer): string[] {
   return lb.snapshot().pools.find((p) => p.name === 'web')?.backends.map((b) => b.name) ?? [];
 }
+
+void test('the status tells that the file is watched and how often', async () => {
+  const s = await setup(false, 250);
+  try {
+    const status = s.control.status();
+    assert.equal(status.configWatchMs, 250);
+    assert.match(statusText(status), /^config: .*switchyard\.yaml \(watched for changes every 250ms\)$/m);
+    const unwatched = new BalancerControl(s.lb, { input: {}, file: s.file, version: '0', metrics: () => Promise.resolve('') }).status();
+    assert.equal(unwatched.configWatchMs, null);
+    assert.match(statusText(unwatched), /^config: .*switchyard\.yaml$/m);
+  } finally {
+    await s.done();
+  }
+});
 
 void test('an edit of the file is reloaded live; a touch or the same text again reloads nothing', async () => {
   const s = await setup();

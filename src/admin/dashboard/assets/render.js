@@ -244,7 +244,7 @@ export function createView({ listenersBody, poolsBox, meta, actions, history }) 
     render(s) {
       const atMs = s.uptimeMs;
       const node = s.node ? ` · Node ${s.node}` : '';
-      set(meta, `v${s.version ?? '?'}${node} · pid ${s.pid ?? '?'} · ${s.state} · up ${fmtDuration(s.uptimeMs)}${s.configFile ? ` · ${s.configFile}` : ''}`);
+      set(meta, `v${s.version ?? '?'}${node} · pid ${s.pid ?? '?'} · ${s.state} · up ${fmtDuration(s.uptimeMs)}${s.configFile ? ` · ${s.configFile}${s.configWatchMs == null ? '' : ' (watched)'}` : ''}`);
       place(listenersBody, s.listeners.map((l) => updateListener(l, atMs)));
       for (const name of [...listenerRows.keys()]) if (!s.listeners.some((l) => l.name === name)) listenerRows.delete(name);
       place(poolsBox, s.pools.map((p) => updatePool(p, atMs)));
