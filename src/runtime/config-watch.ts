@@ -45,16 +45,19 @@ export function watchConfigFile(opts: ConfigWatchOptions): ConfigWatch {
   let closed = false;
   const read = opts.read ?? ((file: string) => readFile(file, 'utf8'));
 
-  /** The file's status now, or undefined (reported) when it cannot be read. */
+  /** Reports why the file cannot be read, once until it has been read again. */
+  function cannotRead(err: unknown): void {
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    if (reason !== unreadable && !closed) opts.onUnreadable(reason);
+    unreadable = reason;
+  }
+
+  /** The file's status now, or undefined (reported) when it cannot be looked at. */
   async function look(): Promise<string | undefined> {
     try {
-      const now = signature(await stat(opts.file));
-      unreadable = undefined;
-      return now;
+      return signature(await stat(opts.file));
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-      if (reason !== unreadable) opts.onUnreadable(reason);
-      unreadable = reason;
+      cannotRead(err);
       pending = undefined;
       return undefined;
     }
@@ -75,9 +78,12 @@ export function watchConfigFile(opts: ConfigWatchOptions): ConfigWatch {
     let text: string;
     try {
       text = await read(opts.file);
-    } catch {
-      return; // the next look reports why
+    } catch (err) {
+      // A directory, no permission: tried again at each look, reported once.
+      cannotRead(err);
+      return;
     }
+    unreadable = undefined;
     const after = await look();
     if (after !== now) {
       // Written to while it was read: what was read may be half of it.

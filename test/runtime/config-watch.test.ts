@@ -1,7 +1,7 @@
 /** Watching the config file: a change is reloaded once it holds still; nothing else is. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync, renameSync, unlinkSync, utimesSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, mkdirSync, rmSync, renameSync, unlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Balancer } from '../../src/runtime/balancer.js';
@@ -205,6 +205,13 @@ void test('a file replaced by a rename is loaded; a file that goes missing is re
     writeFileSync(s.file, yaml([a.port]));
     await waitFor(() => s.reloads.length === 2, 5000, 'the reload of the file put back');
     assert.equal(await exchange(s.port()), 'a');
+    // A directory in its place can be looked at but not read: reported once too.
+    unlinkSync(s.file);
+    mkdirSync(s.file);
+    await waitFor(() => s.unreadable.at(-1) === 'EISDIR', 5000, 'the directory noticed');
+    await s.intervals(6);
+    assert.deepEqual(s.unreadable.filter((r) => r === 'EISDIR'), ['EISDIR'], 'reported once');
+    assert.equal(await exchange(s.port()), 'a', 'still serving');
     assert.deepEqual(s.refusals, []);
   } finally {
     await s.done();
