@@ -25,6 +25,7 @@ interface Status {
   readonly pools: readonly { readonly name: string; readonly backends: readonly { readonly name: string; readonly weight: number }[] }[];
   readonly workers: readonly WorkerRow[];
   readonly workerCrashes: number;
+  readonly configWatchMs: number | null;
 }
 
 interface Running {
@@ -58,9 +59,9 @@ function getJson(url: string): Promise<unknown> {
 }
 
 /** Starts `switchyard run` with workers on `yaml` and waits until the workers serve and the admin API answers. */
-async function startCluster(yaml: string, listeners: number): Promise<Running> {
+async function startCluster(yaml: string, listeners: number, flags: readonly string[] = []): Promise<Running> {
   const file = tempFile('switchyard.yaml', yaml);
-  const cli = spawnCli(['run', '-c', file.path]);
+  const cli = spawnCli(['run', '-c', file.path, ...flags]);
   const admin = await cli.waitForOutput(/admin API and dashboard on (http:\/\/127\.0\.0\.1:\d+)\//, 20_000);
   const ports = new Map<string, number>();
   for (const m of (cli.stdout + cli.stderr).matchAll(/listening on 127\.0\.0\.1:(\d+) → pool ([\w.-]+)/g)) ports.set(m[2] ?? '', Number(m[1]));
@@ -168,6 +169,28 @@ void test('a killed worker is logged with its signal and replaced by a new proce
   } finally {
     await run.cleanup();
     await backend.close();
+  }
+});
+
+void test('with --watch the primary watches the file and every worker takes the change', { timeout: 60_000 }, async () => {
+  const a = await namedHttpBackend('a');
+  const b = await namedHttpBackend('b');
+  const run = await startCluster(httpConfig(a.port), 1, ['--watch', '--watch-interval', '50ms']);
+  try {
+    const before = await statusUntil(run, (x) => x.workers.length === 2 && x.workers.every((w) => w.configSeq === 0), 'two workers on configuration 0');
+    assert.equal(before.configWatchMs, 50);
+    writeFileSync(run.file, httpConfig(b.port));
+    await run.cli.waitForOutput(/reloaded .*: 1 to add, 0 to change, 1 to remove/);
+    assert.deepEqual((await run.status()).workers.map((w) => w.configSeq), [1, 1]);
+    const port = run.ports.get('web') ?? 0;
+    for (let i = 0; i < 10; i++) assert.equal(await get200(port, true), 200);
+    assert.equal(b.requests.length, 10);
+    assert.equal(a.requests.length, 0);
+    assert.equal(await run.stop(), 0);
+  } finally {
+    await run.cleanup();
+    await a.close();
+    await b.close();
   }
 });
 
