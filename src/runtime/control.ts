@@ -10,7 +10,7 @@ import { SwitchyardError } from '../core/errors.js';
 import { formatEndpoint, parseEndpoint } from '../core/address.js';
 import type { AdminState, RuntimeConfig } from '../config/model.js';
 import type { PolicyName } from '../config/policy-names.js';
-import { detectFormat, parseConfigText } from '../config/load.js';
+import { detectFormat, parseConfigText, readConfigFile } from '../config/load.js';
 import { formatIssues } from '../config/format-issues.js';
 import { validateConfig } from '../config/validate.js';
 import { applyEdits, cloneData, type ConfigEdit } from '../config/edits.js';
@@ -85,7 +85,7 @@ export class BalancerControl implements ControlPlane {
    * reload, or written by a persisted change. Undefined when unknown.
    */
   private fileText: string | undefined;
-  /** The last text a `reloadIfChanged` was refused for (not tried again until the file changes). */
+  /** The last text a `reloadIfNew` was refused for (not tried again until the file changes). */
   private refusedText: string | undefined;
 
   constructor(
@@ -239,12 +239,9 @@ export class BalancerControl implements ControlPlane {
   }
 
   private async readFileText(): Promise<string> {
-    const file = this.requireFile('reload');
-    try {
-      return await readFile(file, 'utf8');
-    } catch (err) {
-      throw invalid([{ file, path: '', message: `cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
-    }
+    const read = await readConfigFile(this.requireFile('reload'));
+    if (!read.ok) throw invalid(read.issues);
+    return read.text;
   }
 
   private async reloadText(text: string): Promise<ChangeResult> {

@@ -64,7 +64,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   }
   const log = createLogger({ level: level ?? result.config.logLevel });
   // The text that was validated (read once), in its object form for the control plane's edits.
-  const text = result.text as string;
+  const text = result.text;
   const { input } = readConfigText(text, file);
   const serve = { file, text, input, log, watchIntervalMs };
   if (result.config.workers > 1) return runClusterPrimary({ ...serve, config: result.config });

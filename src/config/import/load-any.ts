@@ -18,12 +18,14 @@ export type ImportResult =
   | { readonly ok: true; readonly format: LegacyFormat; readonly yaml: string; readonly config: RuntimeConfig; readonly notes: readonly ImportNote[] }
   | { readonly ok: false; readonly format: LegacyFormat; readonly issues: ConfigIssue[]; readonly notes: readonly ImportNote[] };
 
-export type AnyLoadResult = ValidateResult & {
+/** `text` is the text read: always there when ok, undefined when the file could not be read. */
+export type AnyLoadResult = (
+  | (Extract<ValidateResult, { ok: true }> & { readonly text: string })
+  | (Extract<ValidateResult, { ok: false }> & { readonly text: string | undefined })
+) & {
   /** The older format the file was converted from; undefined for a Switchyard YAML or JSON file. */
   readonly convertedFrom: LegacyFormat | undefined;
   readonly notes: readonly ImportNote[];
-  /** The text read, undefined when the file could not be read. */
-  readonly text: string | undefined;
 };
 
 const CONVERTERS: Readonly<Record<LegacyKind, (text: string, file: string) => Draft>> = {

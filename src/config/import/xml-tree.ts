@@ -23,7 +23,6 @@ export type XmlParseResult = { ok: true; root: XmlElement } | { ok: false; reaso
 
 type RawNode = Record<string, unknown>;
 
-
 function lineAt(text: string, offset: number | undefined): number | undefined {
   if (offset === undefined) return undefined;
   let line = 1;
@@ -31,7 +30,8 @@ function lineAt(text: string, offset: number | undefined): number | undefined {
   return line;
 }
 
-function toElements(nodes: unknown, text: string): XmlElement[] {
+/** `meta` is the parser's metadata symbol (where each element starts in the text). */
+function toElements(nodes: unknown, text: string, meta: symbol): XmlElement[] {
   if (!Array.isArray(nodes)) return [];
   const out: XmlElement[] = [];
   for (const node of nodes as RawNode[]) {
@@ -42,8 +42,8 @@ function toElements(nodes: unknown, text: string): XmlElement[] {
     if (typeof rawAttrs === 'object' && rawAttrs !== null) {
       for (const [k, v] of Object.entries(rawAttrs)) attrs[k] = typeof v === 'string' ? v : String(v);
     }
-    const meta = (node as Record<symbol, { startIndex?: number } | undefined>)[xmlParser().XMLParser.getMetaDataSymbol() as symbol];
-    out.push({ name, attrs, children: toElements(node[name], text), line: lineAt(text, meta?.startIndex) });
+    const at = (node as Record<symbol, { startIndex?: number } | undefined>)[meta];
+    out.push({ name, attrs, children: toElements(node[name], text, meta), line: lineAt(text, at?.startIndex) });
   }
   return out;
 }
@@ -66,7 +66,7 @@ export function parseXmlTree(text: string): XmlParseResult {
     trimValues: true,
     processEntities: true,
   });
-  const roots = toElements(parser.parse(text) as unknown, text);
+  const roots = toElements(parser.parse(text) as unknown, text, XMLParser.getMetaDataSymbol() as symbol);
   const root = roots[0];
   if (root === undefined) return { ok: false, reason: 'no root element', line: 1, column: 1 };
   return { ok: true, root };
