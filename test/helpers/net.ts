@@ -1,5 +1,6 @@
 /** Loopback test helpers: small TCP servers and clients. Every socket has an error listener. */
 import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 
 export interface TestServer {
   readonly port: number;
@@ -52,12 +53,40 @@ export function echoServer(): Promise<TestServer> {
   });
 }
 
-/** A port that was free a moment ago and has nothing listening now. */
+/**
+ * A port with nothing listening on it (a connect is refused), chosen below the kernel's range of
+ * ports for bind(0), so that no server a test starts on port 0 (here or in a test file running
+ * beside) can be given it later. A port that was bound and closed could be: a backend started
+ * next then had the "closed" port, its balancer refused the config, and the test's cleanup never ran.
+ */
 export async function closedPort(): Promise<number> {
-  const s = await startServer(() => {});
-  const port = s.port;
-  await s.close();
-  return port;
+  const low = ephemeralLow();
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * Math.max(1, low - 20_000));
+    if (await refused(port)) return port;
+  }
+  throw new Error('closedPort: no refused port found below the ephemeral range');
+}
+
+/** The lowest port bind(0) hands out (Linux; 32768 elsewhere). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 20_100 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1' });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
 }
 
 /** Connects, writes `data` (if any) and half-closes, then collects everything until the server closes. */
