@@ -1,13 +1,14 @@
-// Upstream connections read into a buffer of their own, reused from read to read. These tests
-// make the balancer keep bytes past a read (a head split over reads, a client that does not
-// read, responses of every size one after another on one kept-alive connection) and check
-// that every byte reaches the client as the backend sent it.
+// Upstream connections read into a buffer of their own, reused from read to read, and client
+// connections read small pieces through one buffer they all share. These tests make the balancer
+// keep bytes past a read (a head split over reads, a client that does not read, responses of
+// every size one after another on one kept-alive connection, a client's half-sent request while
+// another client's requests come and go) and check that every byte arrives as it was sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { startHttpBalancer } from '../helpers/http-balancer.js';
-import { RawClient, get, sha256, startHttpBackend } from '../helpers/http.js';
+import { RawClient, get, headerValue, okResponse, sha256, startHttpBackend } from '../helpers/http.js';
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -128,6 +129,48 @@ void test('responses of every size one after another on one kept-alive upstream 
     }
     assert.equal(backend.connections(), 1, 'one upstream connection carried them all');
   } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
+
+void test("a client's half-sent head and body survive other connections' reads in between", async () => {
+  const backend = await startHttpBackend((req, socket) => {
+    socket.write(okResponse(`${headerValue(req.headers, 'x-tag') ?? '-'} ${req.body.length} ${sha256(req.body)}`));
+  });
+  const { lb, port } = await startHttpBalancer([backend.port]);
+  const a = await RawClient.open(port);
+  const b = await RawClient.open(port);
+  // Client b's requests land where a's last read landed, unless a's bytes were kept apart.
+  const otherTraffic = async (round: number): Promise<void> => {
+    for (let i = 0; i < 5; i++) {
+      b.write(get(`/b/${round}/${i}`, 'app.test', `X-Tag: b-${round}-${i}-${'z'.repeat(40 * i)}\r\n`));
+      const r = await b.response('GET', 5000);
+      assert.equal(r.status, 200);
+      assert.match(r.body.toString(), new RegExp(`^b-${round}-${i}-z* 0 `));
+    }
+  };
+  try {
+    const body = randomBytes(300_000);
+    a.write('POST /upload HTTP/1.1\r\nHost: app.test\r\nX-Ta');
+    await delay(20);
+    await otherTraffic(1);
+    a.write(`g: alpha\r\nContent-Length: ${body.length}\r\n\r\n`);
+    await delay(20);
+    await otherTraffic(2);
+    // Body pieces small and large, with the other client's requests between them.
+    const cuts = [0, 10, 1000, 5000, 80_000, 80_003, 200_000, body.length];
+    for (let i = 1; i < cuts.length; i++) {
+      a.write(body.subarray(cuts[i - 1], cuts[i]));
+      await delay(10);
+      await otherTraffic(3 + i);
+    }
+    const r = await a.response('POST', 5000);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.toString(), `alpha ${body.length} ${sha256(body)}`);
+  } finally {
+    a.close();
+    b.close();
     await lb.stop();
     await backend.close();
   }

@@ -27,6 +27,7 @@ import { connectFailureCause, type TerminationCode } from '../outcomes.js';
 import { createAccessRecord } from '../../observability/access-log.js';
 import type { Backend } from '../../upstream/backend.js';
 import { stickyToken, type Pool } from '../../upstream/pool.js';
+import { readClient } from '../client-reads.js';
 
 type State = 'head' | 'connect' | 'body' | 'response' | 'tunnel' | 'closing';
 
@@ -141,7 +142,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     this.trusted = ctx.trusted.size > 0 && ctx.trusted.contains(this.peer);
     this.req.ensureCapacity(ctx.limits.maxHeaders);
     this.res.ensureCapacity(ctx.limits.maxHeaders);
-    client.on('data', onClientData);
+    if (!readClient(client, onClientData)) client.on('data', onClientData);
     client.on('end', onClientEnd);
     client.on('drain', onClientDrain);
     client.on('error', onClientError);
@@ -801,8 +802,15 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     this.state = 'head';
     this.deadline = this.ctx.clock.now() + this.ctx.spec.keepAliveTimeoutMs;
     this.client.resume();
-    if (this.inStart < this.inEnd) this.readHead();
-    else if (this.draining || this.clientEnded) this.closeClient();
+    if (this.inStart < this.inEnd) {
+      this.readHead();
+      return;
+    }
+    // Nothing the client sent is needed any more. Its chunks can share memory with other
+    // connections' (client-reads.ts): an idle connection holds none of it.
+    this.inBuf = undefined;
+    this.headBuf = EMPTY;
+    if (this.draining || this.clientEnded) this.closeClient();
   }
 
   private closeClient(): void {
