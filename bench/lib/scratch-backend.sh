@@ -1,4 +1,4 @@
-# Shared by bench/floor.sh and bench/gc-promotion.sh (sourced; they set $root first): a scratch
+# Shared by bench/floor.sh, bench/gc-promotion.sh and bench/gc-pauses.sh (sourced; they set $root first): a scratch
 # directory removed at exit together with every process whose PID is added to `pids`, checks of
 # the tools and the build, and one nginx (1 worker, on CPU 0) serving an 18 KiB body at /18k.
 work=$(mktemp -d)
