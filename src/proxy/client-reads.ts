@@ -119,20 +119,23 @@ function nextBuffer(): Buffer {
  */
 function onRead(this: ReadingSocket, n: number, buf: Buffer): boolean {
   let chunk: Buffer;
+  let following: Buffer;
   if (n < SMALL_READ) {
     chunk = Buffer.allocUnsafe(n);
     buf.copy(chunk, 0, 0, n);
-    if (buf !== shared) giveReadBuffer(buf);
-    next = shared;
+    following = shared as Buffer;
   } else if (buf === shared) {
     chunk = Buffer.allocUnsafeSlow(n);
     buf.copy(chunk, 0, 0, n);
-    next = takeReadBuffer();
+    following = takeReadBuffer();
   } else {
     chunk = n === buf.length ? buf : buf.subarray(0, n);
-    next = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+    following = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
   }
   const receive = this[kReceiver];
   if (receive !== undefined) receive.call(this, chunk);
+  // A buffer of the socket's own whose bytes were copied out is free again.
+  if (n < SMALL_READ && buf !== shared) giveReadBuffer(buf);
+  next = following;
   return true;
 }
