@@ -79,6 +79,13 @@ export function sharedClientReads(): boolean {
   return fields !== undefined;
 }
 
+let socketsTaken = 0;
+
+/** Sockets `readClient` has taken since start (for tests). */
+export function clientSocketsTaken(): number {
+  return socketsTaken;
+}
+
 /**
  * Makes `socket` (accepted, not yet read from) deliver each read to `receive` as a Buffer of its
  * own. False when that cannot be done here: read 'data' instead. Pausing and resuming the socket
@@ -94,6 +101,7 @@ export function readClient(socket: Socket, receive: Receiver): boolean {
   s[fields.callback] = onRead;
   s[fields.buffer] = shared;
   handle.useUserBuffer(shared);
+  socketsTaken++;
   return true;
 }
 
@@ -120,7 +128,8 @@ function nextBuffer(): Buffer {
 function onRead(this: ReadingSocket, n: number, buf: Buffer): boolean {
   let chunk: Buffer;
   let following: Buffer;
-  if (n < SMALL_READ) {
+  const small = n < SMALL_READ;
+  if (small) {
     chunk = Buffer.allocUnsafe(n);
     buf.copy(chunk, 0, 0, n);
     following = shared as Buffer;
@@ -135,7 +144,7 @@ function onRead(this: ReadingSocket, n: number, buf: Buffer): boolean {
   const receive = this[kReceiver];
   if (receive !== undefined) receive.call(this, chunk);
   // A buffer of the socket's own whose bytes were copied out is free again.
-  if (n < SMALL_READ && buf !== shared) giveReadBuffer(buf);
+  if (small && buf !== shared) giveReadBuffer(buf);
   next = following;
   return true;
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { startHttpBalancer } from '../helpers/http-balancer.js';
+import { clientSocketsTaken } from '../../src/proxy/client-reads.js';
 import { RawClient, get, headerValue, okResponse, sha256, startHttpBackend } from '../helpers/http.js';
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -139,6 +140,7 @@ void test("a client's half-sent head and body survive other connections' reads i
     socket.write(okResponse(`${headerValue(req.headers, 'x-tag') ?? '-'} ${req.body.length} ${sha256(req.body)}`));
   });
   const { lb, port } = await startHttpBalancer([backend.port]);
+  const taken = clientSocketsTaken();
   const a = await RawClient.open(port);
   const b = await RawClient.open(port);
   // Client b's requests land where a's last read landed, unless a's bytes were kept apart.
@@ -168,6 +170,7 @@ void test("a client's half-sent head and body survive other connections' reads i
     const r = await a.response('POST', 5000);
     assert.equal(r.status, 200);
     assert.equal(r.body.toString(), `alpha ${body.length} ${sha256(body)}`);
+    assert.equal(clientSocketsTaken() - taken, 2, 'both client connections read through the shared buffer');
   } finally {
     a.close();
     b.close();
