@@ -20,6 +20,8 @@
 #   WAIT_BUDGET=300 RETRY_BUDGET=30 (at most this many seconds of such waits and re-runs in all)
 #   CPU_LOAD=0 (load generators, backends)  CPU_PROXY=1 (the proxy under test, alone)
 #   SY_YAML_EXTRA="..." (top-level lines appended to Switchyard's generated config)
+#   GC_TRACE=1 (run Switchyard under node --trace-gc: each run's line gets the collections that
+#              fell in it, young and full, with their longest pauses: TSV column gc)
 #   OUT=bench/results/bench-<date>-<time>[-quick].tsv  RUN=/tmp/switchyard-bench.<pid> (scratch)
 #   PORT_SHIFT="0 1000 ..."  SKIP_INSTALL=1  BUILD=1 (rebuild dist/ first)  NPM_DIR=/tmp/switchyard-bench-npm
 # Everything talks to 127.0.0.1 only; every load run is bounded in time; only the processes
@@ -155,8 +157,9 @@ done
 for px in $PROXIES; do
   [[ $px == direct ]] && continue
   kill -0 "${PID[$px]}" 2>/dev/null || ERRORS+=("$px exited during the run (log: $RUN/$px.log)")
-  if [[ -s $RUN/$px.log ]] && grep -qv '^node-\(pipe\|undici\)-proxy' "$RUN/$px.log"; then
-    log "$px logged:"; grep -v '^node-\(pipe\|undici\)-proxy' "$RUN/$px.log" | head -5 >&2
+  # (lines from node --trace-gc start with "[pid:0x...]")
+  if [[ -s $RUN/$px.log ]] && grep -qv '^node-\(pipe\|undici\)-proxy\|^\[[0-9]*:0x' "$RUN/$px.log"; then
+    log "$px logged:"; grep -v '^node-\(pipe\|undici\)-proxy\|^\[[0-9]*:0x' "$RUN/$px.log" | head -5 >&2
   fi
 done
 for f in "$RUN"/proxy-error.log "$RUN"/backends-error.log; do

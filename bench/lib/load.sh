@@ -46,7 +46,7 @@ redis_run() { # redis_run PORT OP REQUESTS
 redis_rps() { awk -F, '{gsub(/"/,"")} $1=="SET"||$1=="GET"{print $2+0}'; }
 
 # ---------------------------------------------------------------- one measurement
-TSV_HEAD="tool	layer	case	proxy	conns	rep	requests	secs	rps	p50_ms	p99_ms	errors	proxy_cpu_s	proxy_us_req	proxy_user_us	proxy_sys_us	proxy_cpu	backend_cpu	client_cpu	cpu_load	cpu_proxy	steal	other_cpu	foreign	node	log_lines	log_non200	tw_before	waited_s"
+TSV_HEAD="tool	layer	case	proxy	conns	rep	requests	secs	rps	p50_ms	p99_ms	errors	proxy_cpu_s	proxy_us_req	proxy_user_us	proxy_sys_us	proxy_cpu	backend_cpu	client_cpu	cpu_load	cpu_proxy	steal	other_cpu	foreign	node	log_lines	log_non200	tw_before	waited_s	gc"
 pct_of() { awk -v t="$1" -v s="$2" -v c="$CLK" 'BEGIN{ printf "%.0f", 100*t/c/s }'; }   # ticks, seconds -> % of one CPU
 per_req() { awk -v t="$1" -v c="$CLK" -v n="$2" 'BEGIN{ if (n>0) printf "%.2f", 1e6*t/c/n }'; }
 # run_load CASE PROXY REP -- command...   (after parse_case; command output -> $RUN/last.out)
@@ -59,6 +59,8 @@ run_load() {
   local c0 c1 p0 p1 b0 b1 t0 t1 el tm s0 s1 tw
   tw=$(awk '$1=="TCP:"{for(i=2;i<NF;i++) if($i=="tw") print $(i+1)}' /proc/net/sockstat)
   [[ -n $alog ]] && : >"$alog"          # O_APPEND writer: truncating is safe
+  local glog="" g0=0
+  [[ -n ${GC_TRACE:-} && $px == switchyard* ]] && glog=$RUN/$px.log && g0=$(wc -l <"$glog")
   s0=$(procsnap)
   c0=$(cpustat); p0=$(ticks_us $ppids); b0=$(ticks $bpids); t0=$(now)
   TIMEFORMAT='%U %S'
@@ -110,15 +112,32 @@ run_load() {
     ((${ln:-0} == 0)) || cp "$alog" "$RUN/non200-$cs-$px-r$rep-$(date +%s).log"
     : >"$alog"
   fi
+  # The collections node --trace-gc logged during the run (GC_TRACE=1)
+  local gc=""
+  [[ -n $glog ]] && gc=$(gc_summary "$glog" "$g0")
   LAST_ERRORS=$(cut -f6 <<<"$res")
   ((${LAST_ERRORS:-0} == 0)) || cp "$RUN/last.out" "$RUN/errors-$cs-$px-r$rep-$(date +%s).out"
   if [[ -z $ppids ]]; then pc="" cpus="" usr="" uu="" su=""; fi
   LAST_OTHER=$other
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
     "$C_TOOL" "$C_LAYER" "$cs" "$px" "$C_CONNS" "$rep" "$res" "$cpus" "$usr" "$uu" "$su" "$pc" "$bc" "$cc" \
-    "$cpu0" "$cpu1" "$steal" "$other" "$foreign" "${NODEV[$px]:-}" "$ll" "$ln" "$tw" "$WAITED" >>"$OUT"
-  log "$(printf '%-13s %-13s r%s %8s req/s p99 %6s ms  %6s µs/req  cpu %s/%s%%  other %s%%  errors %s' \
-    "$cs" "$px" "$rep" "$(cut -f3 <<<"$res")" "$(cut -f5 <<<"$res")" "${usr:-–}" "$cpu0" "$cpu1" "$other" "$LAST_ERRORS")"
+    "$cpu0" "$cpu1" "$steal" "$other" "$foreign" "${NODEV[$px]:-}" "$ll" "$ln" "$tw" "$WAITED" "$gc" >>"$OUT"
+  log "$(printf '%-13s %-13s r%s %8s req/s p99 %6s ms  %6s µs/req  cpu %s/%s%%  other %s%%  errors %s%s' \
+    "$cs" "$px" "$rep" "$(cut -f3 <<<"$res")" "$(cut -f5 <<<"$res")" "${usr:-–}" "$cpu0" "$cpu1" "$other" "$LAST_ERRORS" "${gc:+  gc $gc}")"
+}
+# gc_summary LOG FROM_LINE: the collections `node --trace-gc` logged after line FROM_LINE of LOG,
+# e.g. "148 young ≤0.7 ms, 3 full ≤5.9 ms (marking step ≤3.4 ms)": how many, and the longest pause
+# of each kind (Node 20: "..., 4.80 / 0.04 ms"; Node 24: "..., pooled: 0 MB, 4.80 / 0.00 ms").
+gc_summary() {
+  tail -n +"$(($2 + 1))" "$1" | awk '
+    /: (Scavenge|Minor Mark-Sweep|Mark-Compact)/ {
+      s = $0; sub(/.*MB, /, "", s); p = s + 0
+      if ($0 ~ /Mark-Compact/) {
+        f++; if (p > fm) fm = p
+        if (match($0, /biggest step [0-9.]+/)) { b = substr($0, RSTART + 13, RLENGTH - 13) + 0; if (b > bm) bm = b }
+      } else { y++; if (p > ym) ym = p }
+    }
+    END { printf "%d young ≤%.1f ms, %d full", y, ym, f; if (f) printf " ≤%.1f ms (marking step ≤%.1f ms)", fm, bm }'
 }
 # measure: run_load after a quiet second; re-run (up to RETRY_NOISY times, and RETRY_BUDGET times
 # over the whole run) while disturbed by more than NOISE_MAX % foreign CPU. Every attempt stays in

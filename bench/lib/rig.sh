@@ -198,7 +198,7 @@ start_proxies() { # start_proxies "PROXIES": fatal when one does not come up on 
       switchyard | switchyard@24)
         # SWITCHYARD_NODE_FLAGS: extra node flags, e.g. "--cpu-prof --cpu-prof-dir=DIR" (profile.sh)
         : >"$RUN/access-$px.log"
-        start "$px" "$CPU_PROXY" "$nb" ${SWITCHYARD_NODE_FLAGS:-} "$ROOT/bin/switchyard.js" run \
+        start "$px" "$CPU_PROXY" "$nb" ${SWITCHYARD_NODE_FLAGS:-} ${GC_TRACE:+--trace-gc} "$ROOT/bin/switchyard.js" run \
           -c "$RUN/conf/$px.yaml" --log-level warn ;;
       *) die "unknown proxy $px (known: $KNOWN_PROXIES)" ;;
     esac
