@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+// First, before anything is opened: `run` and `demo` may re-execute themselves (same process)
+// with V8's young generation capped (dist/src/cli/young-generation.js says why).
+import { capYoungGeneration } from '../dist/src/cli/young-generation.js';
+
+capYoungGeneration();
+const { main } = await import('../dist/src/cli/main.js');
 
 main(process.argv.slice(2)).then(
   (code) => {
