@@ -1,10 +1,5 @@
 #!/usr/bin/env node
-// First, before anything is opened: `run` and `demo` may re-execute themselves (same process)
-// with V8's young generation capped (dist/src/cli/young-generation.js says why).
-import { capYoungGeneration } from '../dist/src/cli/young-generation.js';
-
-capYoungGeneration();
-const { main } = await import('../dist/src/cli/main.js');
+import { main } from '../dist/src/cli/main.js';
 
 main(process.argv.slice(2)).then(
   (code) => {
