@@ -9,17 +9,17 @@
  * simply drops it, and it is collected once the write is done).
  */
 
+import { SpareBuffers } from './spare-buffers.js';
+
 /** Size of one read buffer (HAProxy reads into 16 KiB; Node's own reads are 64 KiB). */
 export const READ_BUFFER_BYTES = 64 * 1024;
 
-/** Most idle buffers kept (4 MiB). */
-const MAX_SPARE = 64;
-
-const spare: Buffer[] = [];
+/** At most 64 idle buffers kept (4 MiB). */
+const spare = new SpareBuffers(READ_BUFFER_BYTES, 64);
 
 /** A buffer to read into: a spare one, else a new one. */
 export function takeReadBuffer(): Buffer {
-  return spare.pop() ?? Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  return spare.take();
 }
 
 /**
@@ -27,10 +27,10 @@ export function takeReadBuffer(): Buffer {
  * it) and no write of its bytes is pending.
  */
 export function giveReadBuffer(buf: Buffer): void {
-  if (spare.length < MAX_SPARE && buf.length === READ_BUFFER_BYTES) spare.push(buf);
+  spare.give(buf);
 }
 
 /** Spare buffers now (for tests). */
 export function spareReadBuffers(): number {
-  return spare.length;
+  return spare.count;
 }

@@ -21,6 +21,7 @@ import type { HasDeadline } from './deadlines.js';
 import type { LiveNode } from '../../core/live-list.js';
 import type { HttpContext } from './http-context.js';
 import { ownJsonResponse, ownResponse, type OwnStatus } from './responses.js';
+import { giveHeadBuffer, takeHeadBuffer } from './head-buffers.js';
 import { buildRequest, buildResponse, keepAliveHintMs, readIncomingForwarded, DROP_FORWARDED, DROP_VIA, DROP_X_FORWARDED } from './rewrite.js';
 import { forwardedTail, type IncomingForwarded } from './forwarded.js';
 import { connectFailureCause, type TerminationCode } from '../outcomes.js';
@@ -99,6 +100,9 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
   /** What was sent upstream, kept while the request may still be replayed. */
   private sentHead: Buffer | undefined;
   private sentBody: Buffer | undefined;
+  /** The buffers this exchange's rewritten heads are written into, while no pending write holds them (head-buffers.ts). */
+  private reqOut: Buffer | undefined;
+  private resOut: Buffer | undefined;
   private replayable = false;
   private startedAt = 0;
   private sentAt = 0;
@@ -216,6 +220,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     // Nothing reaches this session any more: no upstream connection, no deadline, no socket event.
     if (!this.headsGiven) {
       this.headsGiven = true;
+      this.releaseHeadBuffers();
       if (spareRequestHeads.length < SPARE_HEADS_MAX) spareRequestHeads.push(this.req);
       if (spareResponseHeads.length < SPARE_HEADS_MAX) spareResponseHeads.push(this.res);
     }
@@ -400,7 +405,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       if (this.upgrading) extra += 'connection: upgrade\r\nupgrade: websocket\r\n';
       else if (req.version === 10) extra += 'connection: keep-alive\r\n';
       extra += this.forwardingHeaders();
-      this.sentHead = buildRequest(req, this.headBuf, this.headStart, extra, this.headStart + req.headLength, this.dropMask);
+      this.sentHead = buildRequest(req, this.headBuf, this.headStart, extra, this.headStart + req.headLength, this.dropMask, (this.reqOut ??= takeHeadBuffer()));
       if (this.pendingBody > 0) {
         this.sentBody = (this.inBuf as Buffer).subarray(this.inStart, this.inStart + this.pendingBody);
         this.inStart += this.pendingBody;
@@ -415,6 +420,8 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       s.write(this.sentBody);
       s.uncork();
     }
+    // A write still pending holds the head's buffer: the next head goes into another.
+    if (s.writableLength > 0) this.reqOut = undefined;
     const now = this.ctx.clock.now();
     this.sentAt = now;
     if (this.reqDone) {
@@ -560,12 +567,12 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     let ok: boolean;
     if (bodyEnd - headEnd <= COPY_BODY_MAX) {
       // A small body rides in the head's buffer: one buffer, one write.
-      const out = buildResponse(res, buf, this.rStart, extra, bodyEnd);
+      const out = buildResponse(res, buf, this.rStart, extra, bodyEnd, (this.resOut ??= takeHeadBuffer()));
       this.bytesOut += out.length;
       ok = this.client.write(out);
     } else {
       // A large one is not copied: head and body go out together in one corked write.
-      const out = buildResponse(res, buf, this.rStart, extra, headEnd);
+      const out = buildResponse(res, buf, this.rStart, extra, headEnd, (this.resOut ??= takeHeadBuffer()));
       this.bytesOut += out.length + (bodyEnd - headEnd);
       this.client.cork();
       this.client.write(out);
@@ -573,6 +580,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
       this.client.uncork();
       this.afterBorrowedWrite(this.conn);
     }
+    if (this.client.writableLength > 0) this.resOut = undefined;
     if (bodyEnd < this.rEnd) this.upstreamReusable = false;
     this.rStart = this.rEnd;
     if (!ok) this.conn?.socket.pause();
@@ -794,6 +802,7 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     this.headStartedAt = 0;
     this.sentHead = undefined;
     this.sentBody = undefined;
+    this.releaseHeadBuffers();
     this.resetResponse();
     if (close) {
       this.closeClient();
@@ -811,6 +820,14 @@ export class HttpSession implements UpstreamOwner, HasDeadline {
     this.inBuf = undefined;
     this.headBuf = EMPTY;
     if (this.draining || this.clientEnded) this.closeClient();
+  }
+
+  /** The exchange is over: its head buffers go back to the spare list (no write holds one still kept; see sendRequest and respond). */
+  private releaseHeadBuffers(): void {
+    if (this.reqOut !== undefined) giveHeadBuffer(this.reqOut);
+    if (this.resOut !== undefined) giveHeadBuffer(this.resOut);
+    this.reqOut = undefined;
+    this.resOut = undefined;
   }
 
   private closeClient(): void {

@@ -8,6 +8,7 @@ import type { RequestHead } from './codec/request-head.js';
 import type { ResponseHead } from './codec/response-head.js';
 import { FIELD_STRIDE, F_FLAGS, F_NAME_END, F_NAME_START, F_VALUE_END, F_VALUE_START, FLAG_HOP_BY_HOP, H_HOST, H_KEEP_ALIVE, type MessageHead } from './codec/fields.js';
 import type { IncomingForwarded } from './forwarded.js';
+import { headOut } from './head-buffers.js';
 
 export const FWD_NONE = 0;
 export const FWD_XFF = 1;
@@ -121,16 +122,17 @@ function copyKept(head: MessageHead, buf: Buffer, out: Buffer, pos: number): num
 /**
  * The request as it goes to the backend: the request line (origin-form, the client's
  * HTTP version), the kept fields, `extra` (lines ending in CRLF: framing, forwarding,
- * upgrade), then the body bytes buf[headEnd, bodyEnd).
+ * upgrade), then the body bytes buf[headEnd, bodyEnd). Written into `into` when it is large
+ * enough (the result is then a view of it), else into a buffer of its own.
  */
-export function buildRequest(req: RequestHead, buf: Buffer, headStart: number, extra: string, bodyEnd: number, dropMask: number): Buffer {
+export function buildRequest(req: RequestHead, buf: Buffer, headStart: number, extra: string, bodyEnd: number, dropMask: number, into?: Buffer): Buffer {
   const pathStart = req.targetStart + req.pathOffset;
   const pathLen = req.targetEnd - pathStart;
   const headEnd = headStart + req.headLength;
   const fieldsSize = markKept(req, buf, dropMask);
   const hostLine = req.indexOf(H_HOST) === -1 && req.host !== undefined ? `host: ${req.host}\r\n` : '';
   const size = req.method.length + 1 + (pathLen > 0 ? pathLen : 1) + 11 + fieldsSize + hostLine.length + extra.length + 2 + (bodyEnd - headEnd);
-  const out = Buffer.allocUnsafe(size);
+  const out = headOut(into, size);
   let pos = out.write(req.method, 0, 'latin1');
   out[pos++] = 32;
   if (pathLen > 0) pos += copyBytes(buf, out, pos, pathStart, req.targetEnd);
@@ -142,19 +144,19 @@ export function buildRequest(req: RequestHead, buf: Buffer, headStart: number, e
   out[pos++] = 13;
   out[pos++] = 10;
   if (bodyEnd > headEnd) pos += copyBytes(buf, out, pos, headEnd, bodyEnd);
-  return pos === size ? out : out.subarray(0, pos);
+  return pos === out.length ? out : out.subarray(0, pos);
 }
 
 /**
  * The response as it goes to the client: "HTTP/1.1" and the backend's status and reason,
- * the kept fields, `extra`, then the body bytes buf[headEnd, bodyEnd).
+ * the kept fields, `extra`, then the body bytes buf[headEnd, bodyEnd); into `into` as above.
  */
-export function buildResponse(res: ResponseHead, buf: Buffer, start: number, extra: string, bodyEnd: number): Buffer {
+export function buildResponse(res: ResponseHead, buf: Buffer, start: number, extra: string, bodyEnd: number, into?: Buffer): Buffer {
   const headEnd = start + res.headLength;
   const lineEnd = res.fieldCount > 0 ? res.fields[F_NAME_START]! - 2 : headEnd - 4;
   const fieldsSize = markKept(res, buf, 0);
   const size = 8 + (lineEnd - (start + 8)) + 2 + fieldsSize + extra.length + 2 + (bodyEnd - headEnd);
-  const out = Buffer.allocUnsafe(size);
+  const out = headOut(into, size);
   let pos = out.write('HTTP/1.1', 0, 'latin1');
   pos += copyBytes(buf, out, pos, start + 8, lineEnd);
   out[pos++] = 13;
@@ -164,7 +166,7 @@ export function buildResponse(res: ResponseHead, buf: Buffer, start: number, ext
   out[pos++] = 13;
   out[pos++] = 10;
   if (bodyEnd > headEnd) pos += buf.copy(out, pos, headEnd, bodyEnd);
-  return pos === size ? out : out.subarray(0, pos);
+  return pos === out.length ? out : out.subarray(0, pos);
 }
 
 /** A backend's `Keep-Alive: timeout=N` in ms, or undefined. */
