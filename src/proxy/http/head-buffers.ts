@@ -4,8 +4,8 @@
  * list when it needs them and gives them back when it ends, so an idle connection holds none.
  *
  * Each head used to be a fresh `Buffer.allocUnsafe`, a slice of Node's 8 KiB allocation pool.
- * The pool's slabs live outside the V8 heap, and V8 13.x-14.7 count every such byte allocated
- * since the last mark-compact against the old generation's limit: at 40k requests a second,
+ * The pool's slabs live outside the V8 heap, and Node 24's V8 (13.6) counts every such byte
+ * allocated since the last mark-compact against the old generation's limit: at 40k requests a second,
  * the heads alone allocated 10-18 MB a second, more than the headroom V8 leaves between two
  * young collections once its young generation is large, and a full mark-compact followed
  * nearly every young collection (several milliseconds each; bench/RESULTS.md).
