@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { HEAD_BUFFER_BYTES, giveHeadBuffer, headOut, spareHeadBuffers, takeHeadBuffer } from '../../src/proxy/http/head-buffers.js';
 import { startHttpBalancer } from '../helpers/http-balancer.js';
-import { okResponse, parseResponseAt, startHttpBackend } from '../helpers/http.js';
+import { RawClient, get, namedHttpBackend, okResponse, parseResponseAt, startHttpBackend } from '../helpers/http.js';
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -27,6 +27,30 @@ void test('a head is written into the given buffer when it fits, else into one o
   assert.equal(takeHeadBuffer(), into, 'a spare buffer is taken before a new one is made');
   giveHeadBuffer(Buffer.alloc(10));
   assert.equal(spareHeadBuffers(), before, 'a buffer of another size is not kept');
+});
+
+void test('keep-alive exchanges write their heads into spare buffers and give them back', async () => {
+  // Empty the spare list, so what it holds afterwards is what the exchanges gave back.
+  const held: Buffer[] = [];
+  while (spareHeadBuffers() > 0) held.push(takeHeadBuffer());
+  const a = await namedHttpBackend('a');
+  const { lb, port } = await startHttpBalancer([a.port]);
+  try {
+    const c = await RawClient.open(port);
+    for (let i = 0; i < 5; i++) {
+      c.write(get('/x'));
+      assert.equal((await c.finalResponse('GET')).body.toString(), 'a');
+    }
+    c.close();
+    // Each exchange takes a buffer for its request head and one for its response, and the next
+    // exchange takes the same two again: the list ends with those two, not ten or none.
+    const spare = spareHeadBuffers();
+    assert.ok(spare >= 1 && spare <= 2, `spare head buffers after 5 exchanges: ${spare}`);
+  } finally {
+    await lb.stop();
+    await a.close();
+    for (const b of held) giveHeadBuffer(b);
+  }
 });
 
 /** A body of `size` bytes that names request `i` throughout. */
